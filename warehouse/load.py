@@ -1,0 +1,251 @@
+"""Load source records into the raw tables: idempotent upserts, one transaction per page.
+
+Why arrow batches: a page (up to 2,000 arXiv entries or 100 GitHub profiles)
+is registered as one Arrow table and merged with a single
+``INSERT ... ON CONFLICT DO UPDATE``, which keeps loading fast and makes the
+page atomic: either all its rows land or none do.  ``first_seen`` is kept on
+conflict; ``last_seen`` and the content columns take the new values, so
+loading the same input twice leaves identical row counts and content.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+import duckdb
+import pyarrow as pa
+
+from sources.links import classify_url
+from sources.records import (
+    GithubContribution, GithubRepo, GithubUser, InternalPerson, Link, Paper, Record,
+    Speaker, Talk,
+)
+from warehouse.connection import quote_ident
+
+logger = logging.getLogger(__name__)
+
+_LINK = pa.struct([("kind", pa.string()), ("url", pa.string()), ("value", pa.string())])
+_LANG = pa.struct([("name", pa.string()), ("bytes", pa.int64())])
+_STR_LIST = pa.list_(pa.string())
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one raw table is written: its columns (with Arrow types) and natural key."""
+
+    name: str
+    columns: tuple[tuple[str, pa.DataType], ...]
+    key: tuple[str, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(list(self.columns))
+
+
+PAPERS = TableSpec("raw_arxiv_papers", (
+    ("paper_id", pa.string()), ("version", pa.int32()), ("title", pa.string()),
+    ("abstract", pa.string()), ("categories", _STR_LIST), ("primary_category", pa.string()),
+    ("published", pa.timestamp("us")), ("updated", pa.timestamp("us")), ("url", pa.string()),
+    ("pdf_url", pa.string()), ("comment", pa.string()), ("journal_ref", pa.string()),
+    ("doi", pa.string()), ("code_urls", _STR_LIST), ("query", pa.string()),
+), ("paper_id",))
+AUTHORS = TableSpec("raw_arxiv_authors", (
+    ("paper_id", pa.string()), ("position", pa.int32()), ("name", pa.string()),
+    ("affiliation", pa.string()),
+), ("paper_id", "position"))
+REPOS = TableSpec("raw_github_repos", (
+    ("full_name", pa.string()), ("html_url", pa.string()), ("description", pa.string()),
+    ("topics", _STR_LIST), ("languages", pa.list_(_LANG)), ("stars", pa.int32()),
+    ("forks", pa.int32()), ("pushed_at", pa.timestamp("us")), ("homepage", pa.string()),
+), ("full_name",))
+CONTRIBUTIONS = TableSpec("raw_github_contributions", (
+    ("repo", pa.string()), ("login", pa.string()), ("contributions", pa.int32()),
+), ("repo", "login"))
+USERS = TableSpec("raw_github_users", (
+    ("login", pa.string()), ("html_url", pa.string()), ("user_id", pa.int64()),
+    ("name", pa.string()), ("company", pa.string()), ("blog", pa.string()),
+    ("location", pa.string()), ("bio", pa.string()), ("twitter_username", pa.string()),
+    ("email", pa.string()), ("followers", pa.int32()), ("public_repos", pa.int32()),
+    ("created_at", pa.timestamp("us")), ("user_type", pa.string()), ("links", pa.list_(_LINK)),
+), ("login",))
+SPEAKERS = TableSpec("raw_conference_speakers", (
+    ("source", pa.string()), ("speaker_key", pa.string()), ("name", pa.string()),
+    ("event", pa.string()), ("affiliation", pa.string()), ("tagline", pa.string()),
+    ("bio", pa.string()), ("links", pa.list_(_LINK)), ("talk_keys", _STR_LIST),
+), ("source", "speaker_key"))
+TALKS = TableSpec("raw_conference_talks", (
+    ("source", pa.string()), ("talk_key", pa.string()), ("title", pa.string()),
+    ("event", pa.string()), ("abstract", pa.string()), ("happened_on", pa.date32()),
+    ("url", pa.string()), ("track", pa.string()), ("speaker_keys", _STR_LIST),
+), ("source", "talk_key"))
+INTERNAL = TableSpec("raw_internal_people", (
+    ("email", pa.string()), ("name", pa.string()), ("team", pa.string()),
+    ("skills", _STR_LIST), ("github_login", pa.string()),
+), ("email",))
+
+
+def _utc_naive(value: datetime | None) -> datetime | None:
+    """Store timestamps as naive UTC (the warehouse's single convention)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _links(links: Iterable[Link]) -> list[dict[str, Any]]:
+    return [{"kind": l.kind, "url": l.url, "value": l.value} for l in links]
+
+
+def _paper_rows(paper: Paper) -> dict[TableSpec, list[dict[str, Any]]]:
+    row = {
+        "paper_id": paper.paper_id, "version": paper.version, "title": paper.title,
+        "abstract": paper.abstract, "categories": list(paper.categories),
+        "primary_category": paper.primary_category, "published": _utc_naive(paper.published),
+        "updated": _utc_naive(paper.updated), "url": paper.url, "pdf_url": paper.pdf_url,
+        "comment": paper.comment, "journal_ref": paper.journal_ref, "doi": paper.doi,
+        "code_urls": list(paper.code_urls), "query": paper.query,
+    }
+    authors = [{"paper_id": paper.paper_id, "position": a.position, "name": a.name,
+                "affiliation": a.affiliation} for a in paper.authors]
+    return {PAPERS: [row], AUTHORS: authors}
+
+
+def _repo_rows(repo: GithubRepo) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {REPOS: [{
+        "full_name": repo.full_name.lower(), "html_url": repo.html_url,
+        "description": repo.description, "topics": list(repo.topics),
+        "languages": [{"name": n, "bytes": b} for n, b in repo.languages],
+        "stars": repo.stars, "forks": repo.forks, "pushed_at": _utc_naive(repo.pushed_at),
+        "homepage": repo.homepage,
+    }]}
+
+
+def _contribution_rows(c: GithubContribution) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {CONTRIBUTIONS: [{"repo": c.repo.lower(), "login": c.login.lower(),
+                             "contributions": c.contributions}]}
+
+
+def _user_links(user: GithubUser) -> list[Link]:
+    """Identifiers a GitHub profile publishes: blog/homepage, X handle, public email."""
+    links = [classify_url(user.blog, "blog")] if user.blog else []
+    if user.twitter_username:
+        handle = user.twitter_username.lstrip("@").lower()
+        links.append(Link("x", f"https://x.com/{handle}", handle))
+    if user.email:
+        links.append(Link("email", f"mailto:{user.email}", user.email.lower()))
+    return [l for l in links if l is not None and l.kind != "github"]
+
+
+def _user_rows(user: GithubUser) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {USERS: [{
+        "login": user.login.lower(), "html_url": user.html_url, "user_id": user.user_id,
+        "name": user.name, "company": user.company, "blog": user.blog,
+        "location": user.location, "bio": user.bio, "twitter_username": user.twitter_username,
+        "email": user.email, "followers": user.followers, "public_repos": user.public_repos,
+        "created_at": _utc_naive(user.created_at), "user_type": user.user_type,
+        "links": _links(_user_links(user)),
+    }]}
+
+
+def _speaker_rows(s: Speaker) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {SPEAKERS: [{
+        "source": s.source, "speaker_key": s.speaker_key, "name": s.name, "event": s.event,
+        "affiliation": s.affiliation, "tagline": s.tagline, "bio": s.bio,
+        "links": _links(s.links), "talk_keys": list(s.talk_keys),
+    }]}
+
+
+def _talk_rows(t: Talk) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {TALKS: [{
+        "source": t.source, "talk_key": t.talk_key, "title": t.title, "event": t.event,
+        "abstract": t.abstract, "happened_on": t.happened_on, "url": t.url, "track": t.track,
+        "speaker_keys": list(t.speaker_keys),
+    }]}
+
+
+def _internal_rows(p: InternalPerson) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {INTERNAL: [{
+        "email": p.email.lower(), "name": p.name, "team": p.team, "skills": list(p.skills),
+        "github_login": p.github_login.lower() if p.github_login else None,
+    }]}
+
+
+_ROW_BUILDERS: dict[type, Callable[[Any], dict[TableSpec, list[dict[str, Any]]]]] = {
+    Paper: _paper_rows, GithubRepo: _repo_rows, GithubContribution: _contribution_rows,
+    GithubUser: _user_rows, Speaker: _speaker_rows, Talk: _talk_rows,
+    InternalPerson: _internal_rows,
+}
+
+
+def rows_by_table(records: Iterable[Record]) -> dict[TableSpec, list[dict[str, Any]]]:
+    """Group a page's records into rows per raw table."""
+    grouped: dict[TableSpec, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        builder = _ROW_BUILDERS.get(type(record))
+        if builder is None:
+            raise TypeError(f"no loader for record type {type(record).__name__}")
+        for spec, rows in builder(record).items():
+            grouped[spec].extend(rows)
+    return grouped
+
+
+def upsert_sql(spec: TableSpec, batch: str) -> str:
+    """``INSERT .. SELECT .. ON CONFLICT DO UPDATE`` for one raw table.
+
+    Duplicate keys inside one batch are collapsed (last wins) first, because
+    DuckDB refuses to update the same row twice in one statement.
+    """
+    cols = [quote_ident(c) for c, _ in spec.columns]
+    keys = [quote_ident(k) for k in spec.key]
+    updates = [f"{c} = excluded.{c}" for c in cols if c not in keys]
+    updates.append('"last_seen" = excluded."last_seen"')
+    return (
+        f"INSERT INTO {quote_ident(spec.name)} ({', '.join(cols)}, \"first_seen\", \"last_seen\") "
+        f"SELECT {', '.join(cols)}, $now, $now FROM {quote_ident(batch)} "
+        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY \"_ord\" DESC) = 1 "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+
+
+def _prune_stale_authors(con: duckdb.DuckDBPyConnection, batch: str) -> None:
+    """A new paper version may have fewer authors: drop positions it no longer has."""
+    con.execute(
+        f'DELETE FROM "raw_arxiv_authors" a WHERE a."paper_id" IN (SELECT "paper_id" FROM {quote_ident(batch)}) '
+        f'AND a."position" > (SELECT max(b."position") FROM {quote_ident(batch)} b WHERE b."paper_id" = a."paper_id")'
+    )
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: list[dict[str, Any]],
+                 now: datetime) -> None:
+    table = pa.Table.from_pylist(rows, schema=spec.schema)
+    table = table.append_column("_ord", pa.array(range(len(rows)), pa.int64()))
+    batch = f"_batch_{spec.name}"
+    con.register(batch, table)
+    try:
+        if spec is AUTHORS:
+            _prune_stale_authors(con, batch)
+        con.execute(upsert_sql(spec, batch), {"now": now})
+    finally:
+        con.unregister(batch)
+
+
+def load_page(con: duckdb.DuckDBPyConnection, records: list[Record],
+              now: datetime | None = None) -> dict[str, int]:
+    """Load one page of records in a single transaction; returns rows per table.
+
+    On any error the whole page is rolled back and the error re-raised, so
+    what earlier pages loaded stays and nothing half-written remains.
+    """
+    now = _utc_naive(now or datetime.now(timezone.utc))
+    grouped = rows_by_table(records)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for spec, rows in grouped.items():
+            _write_table(con, spec, rows, now)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {spec.name: len(rows) for spec, rows in grouped.items()}

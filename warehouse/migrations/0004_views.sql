@@ -1,0 +1,145 @@
+-- The documented surface: source_identities -> identities, identity_links,
+-- evidence, people. Views only: they always reflect the raw tables and the
+-- latest identity resolution (identity_person). Until resolution has run,
+-- identity_person is empty and every identity is its own person.
+
+CREATE OR REPLACE VIEW "source_identities" AS
+SELECT 'arxiv:' || a."paper_id" || '#' || a."position"  AS "identity_id",
+       'arxiv'                                            AS "source",
+       'arxiv'                                            AS "source_kind",
+       a."paper_id" || '#' || a."position"                AS "source_key",
+       a."name", a."affiliation",
+       NULL::VARCHAR AS "headline", NULL::VARCHAR AS "bio", NULL::VARCHAR AS "location",
+       p."url", NULL::VARCHAR AS "email",
+       a."first_seen", a."last_seen", FALSE AS "is_internal"
+FROM "raw_arxiv_authors" a JOIN "raw_arxiv_papers" p USING ("paper_id")
+UNION ALL
+SELECT 'github:' || l."login", 'github', 'github', l."login",
+       coalesce(u."name", l."login"), u."company", u."bio", u."bio", u."location",
+       coalesce(u."html_url", 'https://github.com/' || l."login"), u."email",
+       l."first_seen", l."last_seen", FALSE
+FROM (SELECT "login", min("first_seen") AS "first_seen", max("last_seen") AS "last_seen"
+      FROM (SELECT "login", "first_seen", "last_seen" FROM "raw_github_users"
+            UNION ALL
+            SELECT "login", "first_seen", "last_seen" FROM "raw_github_contributions")
+      GROUP BY "login") l
+LEFT JOIN "raw_github_users" u USING ("login")
+UNION ALL
+SELECT s."source" || ':' || s."speaker_key", s."source", 'conference', s."speaker_key",
+       s."name", s."affiliation", s."tagline", s."bio", NULL,
+       (SELECT min(t."url") FROM "raw_conference_talks" t
+         WHERE t."source" = s."source" AND list_contains(s."talk_keys", t."talk_key")),
+       NULL, s."first_seen", s."last_seen", FALSE
+FROM "raw_conference_speakers" s
+UNION ALL
+SELECT 'internal:' || i."email", 'internal', 'internal', i."email",
+       i."name", i."team", i."team", NULL, NULL, NULL, i."email",
+       i."first_seen", i."last_seen", TRUE
+FROM "raw_internal_people" i;
+
+CREATE OR REPLACE VIEW "identities" AS
+SELECT s."identity_id",
+       coalesce(ip."person_id", s."identity_id") AS "person_id",
+       s."source", s."source_kind", s."source_key", s."name", s."affiliation",
+       s."headline", s."bio", s."location", s."url", s."email",
+       s."first_seen", s."last_seen", s."is_internal",
+       ip."confidence" AS "link_confidence", ip."reason" AS "link_reason"
+FROM "source_identities" s
+LEFT JOIN "identity_person" ip USING ("identity_id");
+
+-- Strong identifiers per identity (normalised by the loaders / sources.links).
+CREATE OR REPLACE VIEW "identity_links" AS
+SELECT 'github:' || u."login" AS "identity_id", 'github' AS "kind", u."login" AS "value", u."html_url" AS "url"
+FROM "raw_github_users" u
+UNION ALL
+SELECT 'github:' || u."login", l."kind", l."value", l."url"
+FROM "raw_github_users" u, unnest(u."links") AS t(l)
+WHERE l."value" IS NOT NULL
+UNION ALL
+SELECT s."source" || ':' || s."speaker_key", l."kind", l."value", l."url"
+FROM "raw_conference_speakers" s, unnest(s."links") AS t(l)
+WHERE l."value" IS NOT NULL
+UNION ALL
+SELECT 'internal:' || i."email", 'email', i."email", 'mailto:' || i."email"
+FROM "raw_internal_people" i
+UNION ALL
+SELECT 'internal:' || i."email", 'github', i."github_login", 'https://github.com/' || i."github_login"
+FROM "raw_internal_people" i WHERE i."github_login" IS NOT NULL
+UNION ALL
+SELECT 'arxiv:' || a."paper_id" || '#' || a."position", 'paper_code_github',
+       lower(regexp_extract(c."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1)), c."url"
+FROM "raw_arxiv_authors" a
+JOIN (SELECT "paper_id", unnest("code_urls") AS "url" FROM "raw_arxiv_papers") c USING ("paper_id")
+WHERE regexp_extract(c."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1) <> '';
+
+CREATE OR REPLACE VIEW "source_evidence" AS
+SELECT 'arxiv:' || a."paper_id" || '#' || a."position" AS "identity_id",
+       'arxiv' AS "source", 'paper' AS "kind",
+       'paper:' || a."paper_id" AS "work_key",
+       p."title", p."url", p."published"::DATE AS "happened_on",
+       concat_ws(' ', p."abstract", p."comment") AS "text",
+       p."categories" AS "tags", NULL::INTEGER AS "amount",
+       coalesce(p."journal_ref", p."primary_category") AS "venue"
+FROM "raw_arxiv_authors" a JOIN "raw_arxiv_papers" p USING ("paper_id")
+UNION ALL
+SELECT 'arxiv:' || a."paper_id" || '#' || a."position", 'arxiv', 'repo',
+       'code:' || a."paper_id" || ':' || c."url",
+       'code for "' || p."title" || '"', c."url", p."published"::DATE,
+       p."abstract", p."categories", NULL, coalesce(p."journal_ref", p."primary_category")
+FROM "raw_arxiv_authors" a JOIN "raw_arxiv_papers" p USING ("paper_id"),
+     unnest(p."code_urls") AS c("url")
+UNION ALL
+SELECT 'github:' || c."login", 'github', 'contribution',
+       'contribution:' || c."repo",
+       r."full_name", r."html_url" || '/commits?author=' || c."login", r."pushed_at"::DATE,
+       r."description",
+       list_concat(coalesce(r."topics", []), coalesce([l."name" FOR l IN r."languages"], [])),
+       c."contributions", r."full_name"
+FROM "raw_github_contributions" c JOIN "raw_github_repos" r ON r."full_name" = c."repo"
+UNION ALL
+SELECT 'github:' || u."login", 'github', 'profile', 'profile:github:' || u."login",
+       'GitHub profile ' || u."login", u."html_url", u."created_at"::DATE,
+       concat_ws(' ', u."bio", u."company"), []::VARCHAR[], u."followers", NULL
+FROM "raw_github_users" u
+UNION ALL
+SELECT s."source" || ':' || s."speaker_key", s."source", 'talk',
+       'talk:' || s."source" || ':' || t."talk_key",
+       t."title", t."url", t."happened_on", t."abstract",
+       CASE WHEN t."track" IS NULL THEN []::VARCHAR[] ELSE [t."track"] END, NULL,
+       coalesce(t."event", s."event", s."source")
+FROM "raw_conference_speakers" s
+JOIN "raw_conference_talks" t
+  ON t."source" = s."source"
+ AND (list_contains(s."talk_keys", t."talk_key") OR list_contains(t."speaker_keys", s."speaker_key"))
+UNION ALL
+SELECT s."source" || ':' || s."speaker_key", s."source", 'profile',
+       'profile:' || s."source" || ':' || s."speaker_key",
+       coalesce(s."tagline", 'Speaker profile'), NULL, NULL,
+       concat_ws(' ', s."tagline", s."affiliation", s."bio"), []::VARCHAR[], NULL,
+       coalesce(s."event", s."source")
+FROM "raw_conference_speakers" s
+WHERE s."tagline" IS NOT NULL OR s."bio" IS NOT NULL
+UNION ALL
+SELECT 'internal:' || i."email", 'internal', 'profile', 'profile:internal:' || i."email",
+       'Internal: ' || coalesce(i."team", 'unknown team'), NULL, NULL,
+       concat_ws(' ', i."team", array_to_string(i."skills", ', ')), i."skills", NULL, 'internal'
+FROM "raw_internal_people" i;
+
+CREATE OR REPLACE VIEW "evidence" AS
+SELECT e."identity_id" || '|' || e."work_key" AS "evidence_id",
+       e."identity_id", i."person_id", e."source", e."kind", e."title", e."url",
+       e."happened_on", e."text", e."tags", e."amount", e."venue"
+FROM "source_evidence" e JOIN "identities" i USING ("identity_id");
+
+CREATE OR REPLACE VIEW "people" AS
+SELECT "person_id",
+       arg_max("name", length("name") + CASE WHEN "source_kind" = 'arxiv' THEN 0 ELSE 1000 END) AS "name",
+       list(DISTINCT "source" ORDER BY "source") AS "sources",
+       count(*) AS "n_identities",
+       min("first_seen") AS "first_seen",
+       max("last_seen") AS "last_seen",
+       bool_or("is_internal") AS "is_internal",
+       arg_max("affiliation", "last_seen") FILTER (WHERE "affiliation" IS NOT NULL) AS "affiliation",
+       arg_max("location", "last_seen") FILTER (WHERE "location" IS NOT NULL) AS "location"
+FROM "identities"
+GROUP BY "person_id";

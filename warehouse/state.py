@@ -1,0 +1,30 @@
+"""Incremental state per source (high-water marks, ETags), kept in ``source_state``.
+
+Why only on success: a source that failed half-way must re-read from its old
+mark next night, or the entries between would be skipped for ever.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+
+
+def read_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    rows = con.execute(
+        'SELECT "key", "value" FROM "source_state" WHERE "source" = ?', [source]
+    ).fetchall()
+    return {key: value for key, value in rows}
+
+
+def save_state(con: duckdb.DuckDBPyConnection, source: str, state: dict[str, str]) -> None:
+    """Upsert the given keys; keys not mentioned keep their stored values."""
+    if not state:
+        return
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.executemany(
+        'INSERT INTO "source_state" ("source", "key", "value", "updated_at") VALUES (?, ?, ?, ?) '
+        'ON CONFLICT ("source", "key") DO UPDATE SET "value" = excluded."value", '
+        '"updated_at" = excluded."updated_at"',
+        [[source, key, value, now] for key, value in state.items()],
+    )
