@@ -1,0 +1,117 @@
+"""Settings of the arXiv source, validated from the ``[sources.arxiv]`` TOML table.
+
+Why validate here: a typo in a nightly config should fail at start-up with a
+one-line message naming the key, not half-way through a run against arXiv.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
+MAX_PAGE_SIZE = 2000  # arXiv API's documented per-request maximum
+ARXIV_MIN_DELAY_SECONDS = 3.0  # arXiv terms of use: one request every 3 s
+_KEYS = (
+    "base_url", "queries", "page_size", "max_results",
+    "delay_seconds", "timeout_seconds", "num_retries",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArxivSettings:
+    """What to ask arXiv, how fast and how patiently.
+
+    ``max_results`` caps entries per query per run (the first run's backlog);
+    ``delay_seconds`` is the pause between requests, at least 3 s against the
+    real arXiv host (its terms of use), anything for local test servers.
+    """
+
+    queries: tuple[str, ...]
+    base_url: str = DEFAULT_BASE_URL
+    page_size: int = 200
+    max_results: int = 1000
+    delay_seconds: float = ARXIV_MIN_DELAY_SECONDS
+    timeout_seconds: float = 30.0
+    num_retries: int = 3
+
+    @classmethod
+    def from_dict(cls, name: str, d: dict[str, Any]) -> "ArxivSettings":
+        """Build from a TOML table; raise ValueError ``"<name>.<key>: ..."``."""
+        if not isinstance(d, dict):
+            raise ValueError(f"{name}: must be a table, got {type(d).__name__}")
+        unknown = sorted(set(d) - set(_KEYS))
+        if unknown:
+            raise ValueError(f"{name}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
+        base_url = _base_url(name, d.get("base_url", DEFAULT_BASE_URL))
+        return cls(
+            queries=_queries(name, d.get("queries")),
+            base_url=base_url,
+            page_size=_int(name, "page_size", d.get("page_size", 200), 1, MAX_PAGE_SIZE),
+            max_results=_int(name, "max_results", d.get("max_results", 1000), 1, None),
+            delay_seconds=_delay(name, d.get("delay_seconds", ARXIV_MIN_DELAY_SECONDS), base_url),
+            timeout_seconds=_number(name, "timeout_seconds", d.get("timeout_seconds", 30.0)),
+            num_retries=_int(name, "num_retries", d.get("num_retries", 3), 0, 10),
+        )
+
+
+def is_real_arxiv_host(base_url: str) -> bool:
+    """True when the URL points at arXiv itself (where the 3 s rule applies)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
+def _base_url(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name}.base_url: must be a non-empty string, got {value!r}")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name}.base_url: must be an http(s) URL with a host, got {value!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name}.base_url: must not carry a query or fragment, got {value!r}")
+    return value.strip()
+
+
+def _queries(name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        raise ValueError(f"{name}.queries: required (a list of arXiv search_query strings)")
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{name}.queries: must be a non-empty list of strings, got {value!r}")
+    queries: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{name}.queries: every query must be a non-empty string, got {item!r}")
+        if item.strip() in queries:
+            raise ValueError(f"{name}.queries: duplicate query {item.strip()!r}")
+        queries.append(item.strip())
+    return tuple(queries)
+
+
+def _int(name: str, key: str, value: Any, low: int, high: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name}.{key}: must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{name}.{key}: must be {bound}, got {value}")
+    return value
+
+
+def _number(name: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name}.{key}: must be a number, got {value!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name}.{key}: must be a finite number greater than 0, got {value}")
+    return float(value)
+
+
+def _delay(name: str, value: Any, base_url: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{name}.delay_seconds: must be a finite number >= 0, got {value!r}")
+    if is_real_arxiv_host(base_url) and value < ARXIV_MIN_DELAY_SECONDS:
+        raise ValueError(
+            f"{name}.delay_seconds: must be at least {ARXIV_MIN_DELAY_SECONDS:g} against "
+            f"{urlsplit(base_url).hostname} (arXiv allows one request every 3 s), got {value}"
+        )
+    return float(value)
