@@ -62,8 +62,7 @@ def _pull_query(client: arxiv.Client, query: str, mark: datetime | None, max_res
         fresh = list(itertools.takewhile(lambda r: mark is None or r.published > mark, batch))
         page_number += 1
         papers = [p for p in (result_to_paper(r, query) for r in fresh) if p is not None]
-        if fresh and (newest is None or fresh[0].published > newest):
-            newest = fresh[0].published
+        newest = max([r.published for r in fresh] + ([newest] if newest else []), default=None)
         loaded += len(papers)
         logger.info("arXiv %r: page %d, %d new entries (%d so far)", query, page_number, len(papers), loaded)
         if papers or page_number == 1:
