@@ -414,3 +414,8 @@ def test_pull_connection_refused_is_a_source_error():
     })
     with pytest.raises(SourceError, match="'q'"):
         list(pull(settings, {}))
+
+
+def test_settings_messages_use_the_full_toml_path_for_a_bare_source_name():
+    with pytest.raises(ValueError, match=r"^sources\.arxiv\.page_size: must be between 1 and 2000, got 5000$"):
+        ArxivSettings.from_dict("arxiv", {"queries": ["q"], "page_size": 5000})

@@ -38,7 +38,13 @@ class ArxivSettings:
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "ArxivSettings":
-        """Build from a TOML table; raise ValueError ``"<name>.<key>: ..."``."""
+        """Build from a TOML table; raise ValueError ``"sources.<name>.<key>: ..."``.
+
+        ``name`` is the source name (``"arxiv"``, as flows/config.py passes it)
+        or the full table path (``"sources.arxiv"``); messages name the key by
+        its full TOML path either way.
+        """
+        name = name if name.startswith("sources.") else f"sources.{name}"
         if not isinstance(d, dict):
             raise ValueError(f"{name}: must be a table, got {type(d).__name__}")
         unknown = sorted(set(d) - set(_KEYS))
