@@ -419,3 +419,31 @@ def test_pull_connection_refused_is_a_source_error():
 def test_settings_messages_use_the_full_toml_path_for_a_bare_source_name():
     with pytest.raises(ValueError, match=r"^sources\.arxiv\.page_size: must be between 1 and 2000, got 5000$"):
         ArxivSettings.from_dict("arxiv", {"queries": ["q"], "page_size": 5000})
+
+
+# --- Kaggle snapshot adapter -----------------------------------------------------
+def test_kaggle_snapshot_reads_all_records_like_the_api_path(real_data):
+    from sources.arxiv.kaggle import read_kaggle_snapshot
+
+    path = real_data / "arxiv" / "kaggle_arxiv-metadata-oai-snapshot_first200.jsonl"
+    papers = list(read_kaggle_snapshot(path))
+    assert len(papers) == 200 and len({p.paper_id for p in papers}) == 200
+    first = papers[0]
+    assert (first.paper_id, first.version, first.primary_category) == ("0704.0001", 2, "hep-ph")
+    assert [a.name for a in first.authors] == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
+    assert first.published == datetime(2007, 4, 2, 19, 18, 42, tzinfo=timezone.utc)
+    assert first.updated == datetime(2007, 7, 24, 20, 10, 27, tzinfo=timezone.utc)
+    assert first.doi == "10.1103/PhysRevD.76.013009" and first.journal_ref == "Phys.Rev.D76:013009,2007"
+    affiliations = {a.affiliation for p in papers for a in p.authors if a.affiliation}
+    assert {"Oxford", "Serpukhov, IHEP"} <= affiliations
+    assert not any(a[0].isdigit() for a in affiliations)  # "1 and 2" footnote refs are not affiliations
+    assert sum(1 for p in papers if any(c.startswith("cs.") for c in p.categories)) == 8
+
+
+def test_kaggle_truncated_line_is_a_parse_error_naming_the_line(real_data):
+    from sources.arxiv.kaggle import papers_from_kaggle_lines
+
+    lines = (real_data / "arxiv" / "kaggle_arxiv-metadata-oai-snapshot_first200.jsonl").read_text("utf-8").splitlines()
+    with pytest.raises(ParseError, match="line 3 is not valid JSON"):
+        list(papers_from_kaggle_lines(lines[:2] + [lines[2][:40]]))
+    assert len(list(papers_from_kaggle_lines(lines[:2] + ['{"id": "x"}', "[1]"]))) == 2  # unusable records skipped
