@@ -43,17 +43,17 @@ class AppConfig:
         raise KeyError(name)
 
 
-def _settings_factories() -> dict[str, Callable[[str, dict], Any]]:
-    """Imported lazily so `talent-signals sql` does not pay for HTTP clients."""
-    from sources.arxiv.settings import ArxivSettings
-    from sources.conferences.settings import ConferenceSettings
-    from sources.github.settings import GithubSettings
-    from sources.internal.settings import InternalSettings
-
-    return {
-        "arxiv": ArxivSettings.from_dict, "github": GithubSettings.from_dict,
-        "conference": ConferenceSettings.from_dict, "internal": InternalSettings.from_dict,
-    }
+def _settings_factory(kind: str) -> Callable[[str, dict], Any]:
+    """Imported lazily, per configured kind, so unused clients are never loaded."""
+    if kind == "arxiv":
+        from sources.arxiv.settings import ArxivSettings as settings
+    elif kind == "github":
+        from sources.github.settings import GithubSettings as settings
+    elif kind == "conference":
+        from sources.conferences.settings import ConferenceSettings as settings
+    else:
+        from sources.internal.settings import InternalSettings as settings
+    return settings.from_dict
 
 
 def _resolve(base: Path | None, value: str) -> Path:
@@ -104,16 +104,15 @@ def _source_specs(sources: dict, base: Path | None) -> tuple[SourceSpec, ...]:
     unknown = sorted(set(sources) - set(SOURCE_KINDS))
     if unknown:
         raise ConfigError(f"sources.{unknown[0]}: unknown source (expected one of {', '.join(SOURCE_KINDS)})")
-    factories = _settings_factories()
     specs: list[SourceSpec] = []
     for kind in ("arxiv", "github"):
         if kind in sources:
-            specs.append(SourceSpec(kind, kind, _build(factories[kind], kind, sources[kind], f"sources.{kind}")))
+            specs.append(SourceSpec(kind, kind, _build(_settings_factory(kind), kind, sources[kind], f"sources.{kind}")))
     if "conferences" in sources:
-        specs += _conference_specs(sources["conferences"], base, factories["conference"])
+        specs += _conference_specs(sources["conferences"], base, _settings_factory("conference"))
     if "internal" in sources:
         table = _with_local_paths(sources["internal"], base, ("path",))
-        specs.append(SourceSpec("internal", "internal", _build(factories["internal"], "internal", table, "sources.internal")))
+        specs.append(SourceSpec("internal", "internal", _build(_settings_factory("internal"), "internal", table, "sources.internal")))
     return tuple(specs)
 
 
