@@ -20,7 +20,7 @@ from sources.arxiv.client import RetryableTimeout, build_client, request_count
 from sources.arxiv.parse import result_to_paper
 from sources.arxiv.settings import ArxivSettings
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.records import Page, Paper
+from sources.records import Page
 
 __all__ = ["ArxivSettings", "pull", "hwm_key"]
 
