@@ -56,7 +56,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise CliError(f"query failed: {str(exc).splitlines()[0]}") from None
     finally:
         con.close()
-    print(RENDERERS[args.format](columns, rows))
+    print(RENDERERS[args.format](columns, rows).rstrip("\n"))
     return 0
 
 

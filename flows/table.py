@@ -45,7 +45,7 @@ def render_text(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width
 
 def render_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows([[_cell(v) for v in row] for row in rows])
     return buffer.getvalue()
