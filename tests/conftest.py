@@ -1,7 +1,8 @@
-"""Shared fixtures: where ../shared lives, and a skip when it is absent."""
+"""Shared fixtures: ../shared data, an offline Prefect, the sample world."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TALENT_SIGNALS_SHARED", REPO.parent / "shared"))
 REAL = SHARED / "data" / "real"
 
+# Prefect must never write into the user's ~/.prefect nor reuse cached results
+# between test runs; set before anything imports prefect.
+_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="ts-prefect-"))
+os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(_PREFECT_HOME / "results")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
@@ -17,3 +28,12 @@ def real_data() -> Path:
     if not REAL.is_dir():
         pytest.skip(f"real public data not found at {REAL} (needs ../shared next to the repo)")
     return REAL
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (starting one costs seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
