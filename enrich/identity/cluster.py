@@ -1,0 +1,122 @@
+"""Connected components over accepted pairs, with guards against chaining.
+
+Why a guard: A~B and B~C can each look right while A and C are two people
+(two GitHub accounts, two ORCIDs, or two co-authors of the same paper).
+Pairs are merged strongest first; a merge that would put two exclusive
+identifiers, or two people of the same work, into one cluster is refused.
+The union-find runs over accepted pairs only (a small fraction of
+identities), so a Python loop is cheap; candidate generation and scoring
+stay in SQL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from enrich.identity.steps import run
+
+
+@dataclass
+class _Cluster:
+    logins: set[str] = field(default_factory=set)
+    orcids: set[str] = field(default_factory=set)
+    works: set[str] = field(default_factory=set)
+    members: list[str] = field(default_factory=list)
+
+
+class GuardedUnionFind:
+    """Union-find whose roots carry the cluster's exclusive keys."""
+
+    def __init__(self, exclusive: dict[str, _Cluster]):
+        self.parent: dict[str, str] = {}
+        self.data = exclusive
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def _cluster(self, root: str) -> _Cluster:
+        return self.data.setdefault(root, _Cluster(members=[root]))
+
+    def conflict(self, ra: str, rb: str) -> str | None:
+        """Why clusters ra and rb must not merge, or None."""
+        a, b = self._cluster(ra), self._cluster(rb)
+        if a.logins and b.logins and a.logins != b.logins:
+            return "different GitHub logins"
+        if a.orcids and b.orcids and a.orcids != b.orcids:
+            return "different ORCIDs"
+        if a.works & b.works:
+            return "co-authors/co-speakers of the same work"
+        return None
+
+    def union(self, x: str, y: str) -> bool:
+        """Merge unless a guard forbids it; True when merged or already one."""
+        ra, rb = self.find(x), self.find(y)
+        if ra == rb:
+            return True
+        if self.conflict(ra, rb):
+            return False
+        a, b = self._cluster(ra), self._cluster(rb)
+        if len(a.members) < len(b.members):
+            ra, rb, a, b = rb, ra, b, a
+        self.parent[rb] = ra
+        a.logins |= b.logins
+        a.orcids |= b.orcids
+        a.works |= b.works
+        a.members.extend(b.members)
+        del self.data[rb]
+        return True
+
+
+def load_exclusive_keys(con: duckdb.DuckDBPyConnection) -> dict[str, _Cluster]:
+    """Exclusive keys of identities that appear in accepted pairs."""
+    rows = con.execute('''
+WITH ids AS (SELECT "identity_a" AS "identity_id" FROM "_ir_accepted"
+             UNION SELECT "identity_b" FROM "_ir_accepted")
+SELECT ids."identity_id", 'login', lower(n."source_key") FROM ids JOIN "_ir_names" n USING ("identity_id")
+WHERE n."source_kind" = 'github'
+UNION ALL
+SELECT ids."identity_id", 'login', s."value" FROM ids JOIN "_ir_strong" s USING ("identity_id")
+JOIN "_ir_names" n USING ("identity_id")
+WHERE s."kind" = 'github' AND n."source_kind" = 'internal'
+UNION ALL
+SELECT ids."identity_id", 'orcid', s."value" FROM ids JOIN "_ir_strong" s USING ("identity_id")
+WHERE s."kind" = 'orcid'
+UNION ALL
+SELECT ids."identity_id", 'work', w."source" || '|' || w."work_key"
+FROM ids JOIN "_ir_works" w USING ("identity_id") WHERE w."n_people" > 1''').fetchall()
+    out: dict[str, _Cluster] = {}
+    for identity_id, kind, value in rows:
+        c = out.setdefault(identity_id, _Cluster(members=[identity_id]))
+        {"login": c.logins, "orcid": c.orcids, "work": c.works}[kind].add(value)
+    return out
+
+
+def combine_pairs(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """One row per pair: best confidence, every reason, method of the best."""
+    union = " UNION ALL ".join(
+        f'SELECT "identity_a", "identity_b", "confidence", "reason", "method" FROM "{t}"' for t in tables)
+    run(con, f'''
+CREATE OR REPLACE TEMP TABLE "_ir_accepted" AS
+SELECT "identity_a", "identity_b", max("confidence") AS "confidence",
+       string_agg("reason", ' | ' ORDER BY "confidence" DESC, "method") AS "reason",
+       arg_max("method", "confidence") AS "method"
+FROM ({union}) GROUP BY "identity_a", "identity_b"''')
+
+
+def cluster(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[tuple], int]:
+    """Return (identity -> root, kept pairs, number of refused pairs)."""
+    pairs = con.execute('''SELECT "identity_a", "identity_b", "confidence", "reason", "method"
+                           FROM "_ir_accepted"
+                           ORDER BY "confidence" DESC, "identity_a", "identity_b"''').fetchall()
+    uf = GuardedUnionFind(load_exclusive_keys(con))
+    refused = sum(0 if uf.union(a, b) else 1 for a, b, *_ in pairs)
+    roots = {x: uf.find(x) for x in list(uf.parent)}
+    kept = [p for p in pairs if roots[p[0]] == roots[p[1]]]
+    return roots, kept, refused

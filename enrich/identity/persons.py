@@ -1,0 +1,132 @@
+"""Stable person ids and the writes to identity_pairs / identity_person /
+person_aliases.
+
+Why stable: recruiters bookmark and annotate people; a person must keep
+their id when a new record joins them on a later night. A cluster takes the
+oldest person id its members already had (oldest first decision, then
+lexicographic); a brand-new cluster gets ``p_`` + 12 hex of sha1 of its
+smallest identity_id, so the same data always gives the same ids. When two
+existing persons merge, the younger id is recorded in person_aliases.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from enrich.identity.steps import run
+
+
+@dataclass
+class Assignment:
+    rows: list[tuple[str, str, float, str]]   # identity_id, person_id, confidence, reason
+    aliases: list[tuple[str, str]]             # old_person_id, person_id
+    new_persons: int
+
+
+def new_person_id(smallest_identity_id: str) -> str:
+    return "p_" + hashlib.sha1(smallest_identity_id.encode("utf-8")).hexdigest()[:12]
+
+
+def ensure_aliases_table(con: duckdb.DuckDBPyConnection) -> None:
+    """person_aliases belongs to the warehouse migrations; created here only
+    when missing (e.g. on a bare test connection)."""
+    run(con, '''CREATE TABLE IF NOT EXISTS "person_aliases" (
+        "old_person_id" VARCHAR PRIMARY KEY, "person_id" VARCHAR NOT NULL, "merged_at" TIMESTAMP)''')
+
+
+def existing_persons(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, tuple]]:
+    """identity -> current person id, and person id -> (first decided_at, id) for age order."""
+    rows = con.execute('SELECT "identity_id", "person_id", "decided_at" FROM "identity_person"').fetchall()
+    current = {i: p for i, p, _ in rows}
+    age: dict[str, tuple] = {}
+    for _, p, decided in rows:
+        key = (decided or datetime.max, p)
+        if p not in age or key < age[p]:
+            age[p] = key
+    return current, age
+
+
+def _groups(identity_ids: list[str], roots: dict[str, str]) -> list[list[str]]:
+    by_root: dict[str, list[str]] = {}
+    for identity_id in identity_ids:
+        by_root.setdefault(roots.get(identity_id, identity_id), []).append(identity_id)
+    groups = [sorted(m) for m in by_root.values()]
+    groups.sort(key=lambda m: (-len(m), m[0]))   # deterministic claim order
+    return groups
+
+
+def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
+           current: dict[str, str], age: dict[str, tuple]) -> Assignment:
+    """Person id per identity, aliases for absorbed ids, per-identity reason."""
+    best: dict[str, tuple[float, str]] = {}
+    for a, b, conf, reason, _ in kept:
+        for me, other in ((a, b), (b, a)):
+            if me not in best or conf > best[me][0]:
+                best[me] = (conf, f"linked to {other}: {reason}")
+    claimed: set[str] = set()
+    taken_everywhere = set(current.values())
+    rows, alias_candidates, new = [], [], 0
+    for members in _groups(identity_ids, roots):
+        olds = sorted({current[m] for m in members if m in current}, key=lambda p: age.get(p, (datetime.max, p)))
+        free = [p for p in olds if p not in claimed]
+        if free:
+            pid = free[0]
+        else:
+            pid, new = _fresh_id(members[0], claimed | taken_everywhere), new + 1
+        claimed.add(pid)
+        alias_candidates += [(old, pid) for old in free[1:]]
+        for m in members:
+            conf, reason = best.get(m, (1.0, "no other record matched"))
+            rows.append((m, pid, conf, reason))
+    aliases = [(old, pid) for old, pid in alias_candidates if old not in claimed]
+    return Assignment(rows, aliases, new)
+
+
+def _fresh_id(smallest: str, taken: set[str]) -> str:
+    pid, n = new_person_id(smallest), 1
+    while pid in taken:
+        pid, n = new_person_id(f"{smallest}#{n}"), n + 1
+    return pid
+
+
+def write_pairs(con: duckdb.DuckDBPyConnection, kept: list[tuple]) -> None:
+    """Rewrite identity_pairs with the pairs that define the clusters."""
+    run(con, 'DELETE FROM "identity_pairs"')
+    if kept:
+        table = pa.table({k: [p[i] for p in kept] for i, k in enumerate(
+            ["identity_a", "identity_b", "confidence", "reason", "method"])})
+        con.register("_ir_kept_arrow", table)
+        run(con, 'INSERT INTO "identity_pairs" ("identity_a", "identity_b", "confidence", "reason", "method") '
+                 'SELECT "identity_a", "identity_b", "confidence", "reason", "method" FROM "_ir_kept_arrow"')
+        con.unregister("_ir_kept_arrow")
+
+
+def write_persons(con: duckdb.DuckDBPyConnection, result: Assignment, now: datetime) -> None:
+    """Upsert identity_person; decided_at moves only when the person changes."""
+    table = pa.table({
+        "identity_id": [r[0] for r in result.rows], "person_id": [r[1] for r in result.rows],
+        "confidence": [float(r[2]) for r in result.rows], "reason": [r[3] for r in result.rows]})
+    con.register("_ir_assign_arrow", table)
+    run(con, '''
+INSERT INTO "identity_person" ("identity_id", "person_id", "confidence", "reason", "decided_at")
+SELECT "identity_id", "person_id", "confidence", "reason", ?::TIMESTAMP FROM "_ir_assign_arrow"
+ON CONFLICT ("identity_id") DO UPDATE SET
+    "decided_at" = CASE WHEN "identity_person"."person_id" = excluded."person_id"
+                        THEN "identity_person"."decided_at" ELSE excluded."decided_at" END,
+    "person_id" = excluded."person_id",
+    "confidence" = excluded."confidence",
+    "reason" = excluded."reason"''', [now])
+    con.unregister("_ir_assign_arrow")
+
+
+def write_aliases(con: duckdb.DuckDBPyConnection, aliases: list[tuple[str, str]], now: datetime) -> None:
+    """Record absorbed person ids; earlier aliases pointing at them follow."""
+    for old, pid in aliases:
+        run(con, 'UPDATE "person_aliases" SET "person_id" = ? WHERE "person_id" = ?', [pid, old])
+        run(con, '''INSERT INTO "person_aliases" ("old_person_id", "person_id", "merged_at") VALUES (?, ?, ?)
+                    ON CONFLICT ("old_person_id") DO UPDATE SET "person_id" = excluded."person_id",
+                    "merged_at" = excluded."merged_at"''', [old, pid, now])
