@@ -83,3 +83,187 @@ def test_initials_with_shared_affiliation_and_topic_join(s: Surface) -> None:
     resolve(s.con, now=NIGHT1)
     assert s.same("arxiv:2401.00001#1", "arxiv:2402.00002#2")
     assert not s.same("arxiv:2402.00002#1", "arxiv:2402.00002#2")
+
+
+def test_accents_nickname_and_reversed_order_join_with_context(s: Surface) -> None:
+    s.identity("pycon:AAA", "José Müller", "Zalando")
+    s.identity("github:jmueller", "Jose Muller", "@zalando")
+    s.identity("pycon:BBB", "Bob Wilson", "Spotify")
+    s.identity("europy:CCC", "Robert Wilson", "Spotify AB")
+    s.identity("arxiv:2403.00003#1", "Wang Li", "Tsinghua University")
+    s.identity("arxiv:2404.00004#3", "Li Wang", "Tsinghua University")
+    for i in ("arxiv:2403.00003#1", "arxiv:2404.00004#3"):
+        s.work(i, "paper:" + i[6:16], "Graph networks " + i, ["cs.lg", "stat.ml"])
+    resolve(s.con, now=NIGHT1)
+    assert s.same("pycon:AAA", "github:jmueller")
+    assert s.same("pycon:BBB", "europy:CCC")
+    assert s.same("arxiv:2403.00003#1", "arxiv:2404.00004#3")
+
+
+def test_namesakes_without_shared_context_stay_apart(s: Surface) -> None:
+    s.identity("arxiv:2401.00010#1", "David Chen", "Stanford University")
+    s.identity("pycon:DC1", "David Chen", "Acme Bakery Supplies")
+    s.identity("github:dchen", "David Chen", None)
+    s.work("arxiv:2401.00010#1", "paper:2401.00010", "Quantum error correction codes", ["quant-ph"])
+    s.work("pycon:DC1", "talk:DC1", "Baking bread with Django", ["web"], kind="talk")
+    resolve(s.con, now=NIGHT1)
+    persons = s.persons()
+    assert len({persons["arxiv:2401.00010#1"], persons["pycon:DC1"], persons["github:dchen"]}) == 3
+    assert s.con.execute('SELECT count(*) FROM "identity_pairs"').fetchone()[0] == 0
+
+
+def test_github_login_only_in_speaker_links_joins(s: Surface) -> None:
+    s.identity("pycon_ai:ABC12", "Jane Doe", "Initech")
+    s.link("pycon_ai:ABC12", "github", "jdoe")
+    s.identity("github:jdoe", "jdoe", None)          # profile without a name
+    s.identity("github:jdoe2", "Jane Doe", "Globex")  # a namesake account
+    resolve(s.con, now=NIGHT1)
+    assert s.same("pycon_ai:ABC12", "github:jdoe")
+    assert not s.same("pycon_ai:ABC12", "github:jdoe2")
+    conf, reason, method = s.con.execute(
+        '''SELECT "confidence", "reason", "method" FROM "identity_pairs"
+           WHERE "identity_a" = 'github:jdoe' AND "identity_b" = 'pycon_ai:ABC12' ''').fetchone()
+    assert conf >= 0.99 and method == "strong_id"
+    assert "github login 'jdoe'" in reason and "speaker links of pycon_ai:ABC12" in reason
+
+
+def test_paper_code_hint_joins_only_the_compatible_author(s: Surface) -> None:
+    paper = "2405.00005"
+    for pos, name in enumerate(["Maria Garcia", "Kenji Tanaka", "Olu Ade"], start=1):
+        s.identity(f"arxiv:{paper}#{pos}", name)
+        s.link(f"arxiv:{paper}#{pos}", "paper_code_github", "ktanaka")
+        s.link(f"arxiv:{paper}#{pos}", "paper_code_github", "deepmind")
+    s.identity("github:ktanaka", "Kenji Tanaka", "Kyoto University")
+    s.identity("github:deepmind", "DeepMind", None)
+    resolve(s.con, now=NIGHT1)
+    persons = s.persons()
+    assert s.same(f"arxiv:{paper}#2", "github:ktanaka")
+    assert persons[f"arxiv:{paper}#1"] != persons["github:ktanaka"]
+    assert persons[f"arxiv:{paper}#3"] != persons["github:ktanaka"]
+    assert len({persons[f"arxiv:{paper}#{i}"] for i in (1, 2, 3)} | {persons["github:deepmind"]}) == 4
+
+
+def test_shared_company_homepage_does_not_merge_everyone(s: Surface) -> None:
+    names = ["Alice Alpha", "Bruno Beta", "Chloe Gamma", "Dmitri Delta", "Eve Epsilon"]
+    for i, name in enumerate(names):
+        s.identity(f"pycon:S{i}", name, "BigCorp")
+        s.link(f"pycon:S{i}", "homepage", "bigcorp.com")
+    s.identity("github:alicealpha", "Alice Alpha", "BigCorp")
+    s.link("github:alicealpha", "homepage", "bigcorp.com")
+    resolve(s.con, now=NIGHT1)
+    persons = s.persons()
+    assert len({persons[f"pycon:S{i}"] for i in range(5)}) == 5
+    # Alice is joined by name + affiliation, not by the shared homepage.
+    assert s.same("pycon:S0", "github:alicealpha")
+    reasons = [r for (r,) in s.con.execute('SELECT "reason" FROM "identity_pairs"').fetchall()]
+    assert not any("bigcorp.com" in r for r in reasons)
+
+
+def test_two_colleagues_sharing_a_homepage_stay_apart(s: Surface) -> None:
+    s.identity("pycon:X1", "Hana Novak", "Tiny Startup")
+    s.identity("pycon:X2", "Piotr Kowal", "Tiny Startup")
+    for i in ("pycon:X1", "pycon:X2"):
+        s.link(i, "homepage", "tinystartup.io")
+    resolve(s.con, now=NIGHT1)
+    assert not s.same("pycon:X1", "pycon:X2")
+
+
+def test_same_talk_in_two_sources_joins_sole_speakers(s: Surface) -> None:
+    s.identity("pyvideo:tony-ibbs", "Tony Ibbs")
+    s.identity("ep2024:tibs", "Tibs")
+    s.identity("pyvideo:mauro-pelucchi", "Mauro Pelucchi")
+    s.identity("ep2022:8MDEKJ", "Mauro")
+    title = "How I used pgvector and PostgreSQL to find pictures of me at a party"
+    s.work("pyvideo:tony-ibbs", "talk:1", title, [], kind="talk", on=date(2024, 7, 10))
+    s.work("ep2024:tibs", "talk:T1", title, [], kind="talk", on=date(2024, 7, 11))
+    s.work("pyvideo:mauro-pelucchi", "talk:2", "Data Warehouses Meet Data Lakes", [], kind="talk")
+    s.work("ep2022:8MDEKJ", "talk:T2", "Data Warehouses Meet Data Lakes", [], kind="talk")
+    resolve(s.con, now=NIGHT1)
+    assert s.same("pyvideo:tony-ibbs", "ep2024:tibs")
+    assert s.same("pyvideo:mauro-pelucchi", "ep2022:8MDEKJ")
+    assert not s.same("pyvideo:tony-ibbs", "pyvideo:mauro-pelucchi")
+
+
+def test_guard_refuses_chain_between_two_github_accounts(s: Surface) -> None:
+    s.identity("github:asmith", "Ann Smith", "Foo Labs")
+    s.identity("github:annsmith", "Ann Smith", "Foo Labs")
+    s.identity("pycon:AS", "Ann Smith", "Foo Labs")
+    s.link("pycon:AS", "github", "asmith")
+    stats = resolve(s.con, now=NIGHT1)
+    assert s.same("pycon:AS", "github:asmith")
+    assert not s.same("github:asmith", "github:annsmith")
+    assert stats.refused_by_guard >= 1
+
+
+def test_every_pair_has_reason_and_confidence_in_unit_interval(s: Surface) -> None:
+    test_accents_nickname_and_reversed_order_join_with_context(s)
+    rows = s.con.execute('SELECT "confidence", "reason", "method" FROM "identity_pairs"').fetchall()
+    assert rows
+    for confidence, reason, method in rows:
+        assert 0.0 <= confidence <= 1.0 and reason.strip() and method
+    rows = s.con.execute('SELECT "confidence", "reason", "decided_at" FROM "identity_person"').fetchall()
+    assert all(0.0 <= c <= 1.0 and r.strip() and d == NIGHT1 for c, r, d in rows)
+
+
+def _two_person_world(s: Surface) -> None:
+    s.identity("pycon_ai:ABC12", "Jane Doe", "Initech")
+    s.link("pycon_ai:ABC12", "github", "jdoe")
+    s.identity("github:jdoe", "Jane Doe", "Initech")
+    s.identity("arxiv:2401.00099#1", "Omar Haddad", "KAUST")
+
+
+def test_person_ids_are_stable_across_runs(s: Surface) -> None:
+    _two_person_world(s)
+    resolve(s.con, now=NIGHT1)
+    first = s.persons()
+    resolve(s.con, now=NIGHT2)
+    assert s.persons() == first
+    assert first["github:jdoe"] == new_person_id("github:jdoe")
+    assert first["arxiv:2401.00099#1"] == new_person_id("arxiv:2401.00099#1")
+    # unchanged decisions keep their original time
+    assert {d for (d,) in s.con.execute('SELECT "decided_at" FROM "identity_person"').fetchall()} == {NIGHT1}
+    fresh = Surface()
+    _two_person_world(fresh)
+    resolve(fresh.con, now=NIGHT2)
+    assert fresh.persons() == first
+
+
+def test_person_keeps_id_when_new_identity_joins_later(s: Surface) -> None:
+    _two_person_world(s)
+    resolve(s.con, now=NIGHT1)
+    jane = s.persons()["github:jdoe"]
+    s.identity("internal:jane.doe@initech.com", "Jane Doe", "ML Platform")
+    s.link("internal:jane.doe@initech.com", "github", "jdoe")
+    resolve(s.con, now=NIGHT2)
+    assert s.persons()["internal:jane.doe@initech.com"] == jane
+    assert s.persons()["pycon_ai:ABC12"] == jane
+
+
+def test_merging_two_existing_persons_keeps_older_id_and_records_alias(s: Surface) -> None:
+    s.identity("pycon:K1", "Karin Berg", "Klarna")
+    s.identity("github:kberg", "Karin Berg", None)
+    resolve(s.con, now=NIGHT1)
+    before = s.persons()
+    assert before["pycon:K1"] != before["github:kberg"]
+    s.link("pycon:K1", "github", "kberg")
+    resolve(s.con, now=NIGHT2)
+    after = s.persons()
+    kept = min(before["pycon:K1"], before["github:kberg"])  # same age: smallest id wins
+    assert after["pycon:K1"] == after["github:kberg"] == kept
+    old = ({before["pycon:K1"], before["github:kberg"]} - {kept}).pop()
+    assert s.con.execute('SELECT "person_id", "merged_at" FROM "person_aliases" WHERE "old_person_id" = ?',
+                         [old]).fetchone() == (kept, NIGHT2)
+
+
+def test_empty_surface_and_hostile_names_do_not_crash(s: Surface) -> None:
+    s.identity("pycon:E1", "")
+    s.identity("pycon:E2", "'; DROP TABLE identities; --")
+    s.identity("pycon:E3", "李 王")
+    s.identity("pycon:E4", "王 李")
+    stats = resolve(s.con, now=NIGHT1)
+    assert stats.identities == 4 and stats.persons == 4
+
+
+def test_unknown_scorer_is_rejected(s: Surface) -> None:
+    with pytest.raises(ValueError, match="scorer"):
+        resolve(s.con, scorer="magic")
