@@ -1,0 +1,313 @@
+"""Identity-resolution quality: pairwise precision/recall/F1 and B-cubed F1.
+
+Two benchmarks:
+  sample  -- a built warehouse (identity_person) against the sample world's
+             truth_identities.csv (true_person_id,source,source_key).
+  real    -- EuroPython speakers that appear both in the pyvideo archive and
+             on the conference site (DERIVED_europython_pyvideo_vs_pretalx_
+             speaker_pairs.csv): the pyvideo talks and the EuroPython
+             2022/2024 speakers+sessions are loaded into the warehouse
+             surface shape, resolve() runs, and the labelled pairs are scored.
+
+Usage:
+  python benchmarks/identity_quality.py sample --warehouse W.duckdb --truth truth_identities.csv
+  python benchmarks/identity_quality.py real [--shared ../shared] [--scorer rules|splink|both]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+import unicodedata
+from collections import defaultdict
+from datetime import date, datetime
+from itertools import combinations
+from pathlib import Path
+
+import duckdb
+
+from enrich.identity import resolve
+from sources.links import classify_url
+
+logger = logging.getLogger(__name__)
+
+REAL_PAIRS = "crosslinks/DERIVED_europython_pyvideo_vs_pretalx_speaker_pairs.csv"
+
+
+# ---------------------------------------------------------------- scoring
+def score_clusters(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
+    """Pairwise and B-cubed precision/recall/F1 of ``predicted`` clusters
+    (identity -> cluster id) against ``truth`` (identity -> true id).
+
+    Only identities present in ``truth`` are scored; an identity missing from
+    ``predicted`` counts as its own singleton cluster."""
+    ids = sorted(truth)
+    pred = {i: predicted.get(i, f"__single__{i}") for i in ids}
+    pred_groups, true_groups = _groups(pred), _groups(truth)
+    tp = sum(_n_pairs(len(set(g) & set(t))) for g in pred_groups.values() for t in true_groups.values()
+             if len(g) > 1 and len(t) > 1) if len(ids) < 2000 else _tp_fast(pred, truth)
+    pred_pairs = sum(_n_pairs(len(g)) for g in pred_groups.values())
+    true_pairs = sum(_n_pairs(len(g)) for g in true_groups.values())
+    p, r = _ratio(tp, pred_pairs), _ratio(tp, true_pairs)
+    bp, br = _bcubed(pred, truth, pred_groups, true_groups)
+    return {"identities": len(ids), "true_pairs": true_pairs, "predicted_pairs": pred_pairs,
+            "true_positive_pairs": tp, "pairwise_precision": p, "pairwise_recall": r,
+            "pairwise_f1": _f1(p, r), "bcubed_precision": bp, "bcubed_recall": br, "bcubed_f1": _f1(bp, br)}
+
+
+def _groups(assign: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for identity, cluster in assign.items():
+        out[cluster].append(identity)
+    return out
+
+
+def _n_pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def _tp_fast(pred: dict[str, str], truth: dict[str, str]) -> int:
+    joint: dict[tuple[str, str], int] = defaultdict(int)
+    for i in pred:
+        joint[(pred[i], truth[i])] += 1
+    return sum(_n_pairs(n) for n in joint.values())
+
+
+def _bcubed(pred, truth, pred_groups, true_groups) -> tuple[float, float]:
+    joint: dict[tuple[str, str], int] = defaultdict(int)
+    for i in pred:
+        joint[(pred[i], truth[i])] += 1
+    n = len(pred) or 1
+    precision = sum(joint[(pred[i], truth[i])] / len(pred_groups[pred[i]]) for i in pred) / n
+    recall = sum(joint[(pred[i], truth[i])] / len(true_groups[truth[i]]) for i in pred) / n
+    return (precision, recall) if pred else (1.0, 1.0)
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+# ---------------------------------------------------------------- sample world
+def load_truth_csv(path: Path) -> dict[str, str]:
+    """truth_identities.csv -> {identity_id: true_person_id}."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {f"{r['source']}:{r['source_key']}": r["true_person_id"] for r in csv.DictReader(fh)}
+
+
+def predicted_from_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute('SELECT "identity_id", "person_id" FROM "identities"').fetchall())
+
+
+def bench_sample(warehouse: Path, truth_csv: Path) -> dict[str, float]:
+    con = duckdb.connect(str(warehouse), read_only=True, config={"autoinstall_known_extensions": False})
+    try:
+        return score_clusters(predicted_from_warehouse(con), load_truth_csv(truth_csv))
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- real EuroPython pairs
+SURFACE_DDL = [
+    '''CREATE TABLE "identities" ("identity_id" VARCHAR, "person_id" VARCHAR, "source" VARCHAR,
+        "source_kind" VARCHAR, "source_key" VARCHAR, "name" VARCHAR, "affiliation" VARCHAR,
+        "headline" VARCHAR, "bio" VARCHAR, "location" VARCHAR, "url" VARCHAR,
+        "first_seen" TIMESTAMP, "last_seen" TIMESTAMP, "is_internal" BOOLEAN)''',
+    'CREATE TABLE "identity_links" ("identity_id" VARCHAR, "kind" VARCHAR, "value" VARCHAR, "url" VARCHAR)',
+    '''CREATE TABLE "evidence" ("evidence_id" VARCHAR, "identity_id" VARCHAR, "person_id" VARCHAR,
+        "source" VARCHAR, "kind" VARCHAR, "title" VARCHAR, "url" VARCHAR, "happened_on" DATE,
+        "text" VARCHAR, "tags" VARCHAR[], "amount" INTEGER, "venue" VARCHAR)''',
+    '''CREATE TABLE "identity_person" ("identity_id" VARCHAR PRIMARY KEY, "person_id" VARCHAR NOT NULL,
+        "confidence" DOUBLE, "reason" VARCHAR, "decided_at" TIMESTAMP)''',
+    '''CREATE TABLE "identity_pairs" ("identity_a" VARCHAR NOT NULL, "identity_b" VARCHAR NOT NULL,
+        "confidence" DOUBLE NOT NULL, "reason" VARCHAR NOT NULL, "method" VARCHAR NOT NULL)''',
+]
+
+
+def slug(name: str) -> str:
+    """pyvideo-style speaker key: folded name joined by hyphens."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
+class SurfaceRows:
+    """Rows of identities / identity_links / evidence for the minimal loader."""
+
+    def __init__(self) -> None:
+        self.identities: dict[str, tuple] = {}
+        self.links: list[tuple] = []
+        self.evidence: dict[str, tuple] = {}
+
+    def identity(self, source: str, key: str, name: str, affiliation: str | None = None) -> str:
+        identity_id = f"{source}:{key}"
+        if identity_id not in self.identities:
+            self.identities[identity_id] = (identity_id, identity_id, source, "conference", key, name,
+                                            affiliation or None, None, None, None, None,
+                                            datetime(2025, 1, 1), datetime(2025, 1, 1), False)
+        return identity_id
+
+    def link(self, identity_id: str, url: str | None, hint: str | None = None) -> None:
+        link = classify_url(url, hint)
+        if link and link.value:
+            self.links.append((identity_id, link.kind, link.value, link.url))
+
+    def talk(self, identity_id: str, source: str, work_key: str, title: str, on: date | None,
+             text: str | None, tags: list[str], venue: str | None) -> None:
+        eid = f"{identity_id}|talk:{source}:{work_key}"
+        self.evidence[eid] = (eid, identity_id, identity_id, source, "talk", title, None, on, text,
+                              tags, None, venue)
+
+    def into(self, con: duckdb.DuckDBPyConnection) -> None:
+        for ddl in SURFACE_DDL:
+            con.execute(ddl)
+        con.executemany('INSERT INTO "identities" VALUES (' + ",".join("?" * 14) + ")", list(self.identities.values()))
+        if self.links:
+            con.executemany('INSERT INTO "identity_links" VALUES (?, ?, ?, ?)', self.links)
+        con.executemany('INSERT INTO "evidence" VALUES (' + ",".join("?" * 12) + ")", list(self.evidence.values()))
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
+
+
+def load_pyvideo(rows: SurfaceRows, path: Path) -> None:
+    """Every pyvideo talk: one identity per speaker-name slug (as a pyvideo
+    adapter keys speakers), one talk evidence per speaker."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            talk = json.loads(line)
+            event = talk.get("_source_path", "").split("/")[0]
+            for name in talk.get("speakers") or []:
+                if not slug(name):
+                    continue
+                iid = rows.identity("pyvideo", slug(name), name)
+                rows.talk(iid, "pyvideo", talk["_source_path"], talk.get("title") or "",
+                          _date(talk.get("recorded")), talk.get("description"), talk.get("tags") or [], event)
+
+
+def load_europython2024(rows: SurfaceRows, speakers: Path, sessions: Path) -> None:
+    by_slug = {}
+    for sp in json.loads(speakers.read_text("utf-8")):
+        iid = rows.identity("europython2024", sp["slug"], sp["name"], sp.get("affiliation"))
+        by_slug[sp["slug"]] = iid
+        for field, hint in (("gitx", None), ("homepage", "homepage"), ("linkedin_url", None),
+                            ("twitter_url", "x"), ("mastodon_url", "mastodon")):
+            rows.link(iid, sp.get(field), hint)
+    for se in json.loads(sessions.read_text("utf-8")):
+        for sp_slug in se.get("speakers") or []:
+            if sp_slug in by_slug:
+                rows.talk(by_slug[sp_slug], "europython2024", se["code"], se.get("title") or "",
+                          _date(se.get("start")), se.get("_body_markdown"),
+                          [se["track"]] if se.get("track") else [], "EuroPython 2024")
+
+
+def load_europython2022(rows: SurfaceRows, speakers: Path, sessions: Path) -> None:
+    for sp in json.loads(speakers.read_text("utf-8")):
+        iid = rows.identity("europython2022", sp["code"], sp["name"], sp.get("affiliation"))
+        rows.link(iid, sp.get("homepage"), "homepage")
+        if sp.get("twitter"):
+            rows.link(iid, "https://twitter.com/" + sp["twitter"].lstrip("@"), "x")
+    for se in json.loads(sessions.read_text("utf-8")):
+        for sp in se.get("speakers") or []:
+            iid = f"europython2022:{sp['code']}"
+            if iid in rows.identities:
+                rows.talk(iid, "europython2022", se["code"], se.get("title") or "", _date(se.get("start")),
+                          se.get("abstract"), [se["track"]] if se.get("track") else [], "EuroPython 2022")
+
+
+def real_truth(pairs_csv: Path) -> dict[str, str]:
+    """Labelled pairs -> {identity_id: true cluster} (union-find over pairs)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    with open(pairs_csv, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if not r["conf_speaker_key"]:
+                continue
+            source = "europython2024" if "2024" in r["event"] else "europython2022"
+            a, b = f"pyvideo:{slug(r['pyvideo_speaker_name'])}", f"{source}:{r['conf_speaker_key']}"
+            parent[find(a)] = find(b)
+    return {x: find(x) for x in parent}
+
+
+def build_real(shared: Path) -> duckdb.DuckDBPyConnection:
+    real = shared / "data" / "real"
+    rows = SurfaceRows()
+    conf = real / "conferences"
+    load_pyvideo(rows, conf / "pyvideo_talks_pydata_pycon_europython_scipy.jsonl")
+    load_europython2024(rows, conf / "europython2024_speakers.json", conf / "europython2024_sessions.json")
+    load_europython2022(rows, conf / "europython2022_speakers_pretalx_derived.json",
+                        conf / "europython2022_sessions_pretalx_derived.json")
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    rows.into(con)
+    return con
+
+
+def bench_real(shared: Path, scorer: str = "rules") -> dict[str, float]:
+    con = build_real(shared)
+    stats = resolve(con, scorer=scorer)
+    predicted = dict(con.execute('SELECT "identity_id", "person_id" FROM "identity_person"').fetchall())
+    result = score_clusters(predicted, real_truth(shared / "data" / "real" / REAL_PAIRS))
+    result.update({"scorer": scorer, "seconds": stats.seconds, "all_identities": stats.identities,
+                   "all_merged": stats.merged_identities})
+    return result
+
+
+def misses(shared: Path, scorer: str = "rules") -> list[tuple[str, str, str]]:
+    """For debugging: truth pairs not joined, and joined pairs across truth clusters."""
+    con = build_real(shared)
+    resolve(con, scorer=scorer)
+    predicted = dict(con.execute('SELECT "identity_id", "person_id" FROM "identity_person"').fetchall())
+    truth = real_truth(shared / "data" / "real" / REAL_PAIRS)
+    out = []
+    for a, b in combinations(sorted(truth), 2):
+        same_t, same_p = truth[a] == truth[b], predicted.get(a) == predicted.get(b)
+        if same_t != same_p:
+            out.append(("missed" if same_t else "wrong", a, b))
+    return out
+
+
+def _print(title: str, result: dict) -> None:
+    print(title)
+    for key, value in result.items():
+        print(f"  {key:22s} {value:.4f}" if isinstance(value, float) else f"  {key:22s} {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample", help="score a built warehouse against truth_identities.csv")
+    s.add_argument("--warehouse", type=Path, required=True)
+    s.add_argument("--truth", type=Path, required=True)
+    r = sub.add_parser("real", help="EuroPython pyvideo vs pretalx speaker pairs")
+    r.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    r.add_argument("--scorer", choices=["rules", "splink", "both"], default="both")
+    r.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.cmd == "sample":
+        _print(f"sample world: {args.warehouse}", bench_sample(args.warehouse, args.truth))
+        return 0
+    for scorer in (["rules", "splink"] if args.scorer == "both" else [args.scorer]):
+        _print(f"real EuroPython pairs, scorer={scorer}", bench_real(args.shared, scorer))
+        if args.show_errors:
+            for row in misses(args.shared, scorer):
+                print("  ", *row)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
