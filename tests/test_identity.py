@@ -267,3 +267,43 @@ def test_empty_surface_and_hostile_names_do_not_crash(s: Surface) -> None:
 def test_unknown_scorer_is_rejected(s: Surface) -> None:
     with pytest.raises(ValueError, match="scorer"):
         resolve(s.con, scorer="magic")
+
+
+def test_splink_scorer_keeps_namesakes_apart_and_joins_strong_ids(s: Surface) -> None:
+    test_namesakes_without_shared_context_stay_apart(Surface())  # rules baseline holds
+    s.identity("arxiv:2401.00010#1", "David Chen", "Stanford University")
+    s.identity("pycon:DC1", "David Chen", "Acme Bakery Supplies")
+    s.identity("pycon_ai:ABC12", "Jane Doe", "Initech")
+    s.link("pycon_ai:ABC12", "github", "jdoe")
+    s.identity("github:jdoe", "jdoe", None)
+    stats = resolve(s.con, now=NIGHT1, scorer="splink")
+    assert stats.scorer == "splink"
+    assert not s.same("arxiv:2401.00010#1", "pycon:DC1")
+    assert s.same("pycon_ai:ABC12", "github:jdoe")
+
+
+def test_score_clusters_pairwise_and_bcubed() -> None:
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "identity_quality.py"
+    spec = importlib.util.spec_from_file_location("identity_quality", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    truth = {"a": "1", "b": "1", "c": "2", "d": "2"}
+    perfect = module.score_clusters({"a": "x", "b": "x", "c": "y", "d": "y"}, truth)
+    assert perfect["pairwise_f1"] == 1.0 and perfect["bcubed_f1"] == 1.0
+    merged = module.score_clusters({"a": "x", "b": "x", "c": "x", "d": "x"}, truth)
+    assert merged["pairwise_precision"] == pytest.approx(2 / 6) and merged["pairwise_recall"] == 1.0
+    split = module.score_clusters({"a": "x"}, truth)
+    assert split["pairwise_recall"] == 0.0 and split["pairwise_precision"] == 1.0
+
+
+def test_real_europython_pairs_meet_targets(real_data) -> None:
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "identity_quality.py"
+    spec = importlib.util.spec_from_file_location("identity_quality", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.bench_real(real_data.parents[1], scorer="rules")
+    assert result["pairwise_precision"] >= 0.98 and result["pairwise_recall"] >= 0.90

@@ -74,6 +74,7 @@ def score(con: duckdb.DuckDBPyConnection, p: Params, threshold: float = 0.9) -> 
     _train(linker)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     table = predictions.physical_name
+    g = _gammas(con, table)
     score_rules.score(con, p)
     run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_ir_pairs_scored" AS
@@ -82,10 +83,18 @@ UNION ALL
 SELECT least(s."identity_id_l", s."identity_id_r"), greatest(s."identity_id_l", s."identity_id_r"),
        least(0.98, s."match_probability"),
        'splink: names ' || coalesce(s."full_key_l", s."init_key_l", '') || ' ~ '
-       || coalesce(s."full_key_r", s."init_key_r", '') || ' (name level ' || s."gamma_name"
-       || ', affiliation ' || s."gamma_affil" || ', topics ' || s."gamma_topics"
-       || ', co-authors ' || s."gamma_coauthors" || ', location ' || s."gamma_location_key"
+       || coalesce(s."full_key_r", s."init_key_r", '') || ' (name level ' || {g["name"]}
+       || ', affiliation ' || {g["affil"]} || ', topics ' || {g["topics"]}
+       || ', co-authors ' || {g["coauthors"]} || ', location ' || {g["location_key"]}
        || '); match probability ' || round(s."match_probability", 3),
        'splink'
 FROM "{table}" s
-WHERE s."gamma_affil" > 0 OR s."gamma_topics" > 0 OR s."gamma_coauthors" > 0''')
+WHERE {g["affil"]} > 0 OR {g["topics"]} > 0 OR {g["coauthors"]} > 0''')
+
+
+def _gammas(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """SQL for each comparison's gamma; Splink leaves out a gamma column it
+    could not compute (e.g. tiny inputs), which then counts as 'no data' (-1)."""
+    cols = {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    return {c: (f's."gamma_{c}"' if f"gamma_{c}" in cols else "-1")
+            for c in ("name", "affil", "topics", "coauthors", "location_key")}
