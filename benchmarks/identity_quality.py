@@ -165,10 +165,21 @@ class SurfaceRows:
     def into(self, con: duckdb.DuckDBPyConnection) -> None:
         for ddl in SURFACE_DDL:
             con.execute(ddl)
-        con.executemany('INSERT INTO "identities" VALUES (' + ",".join("?" * 14) + ")", list(self.identities.values()))
-        if self.links:
-            con.executemany('INSERT INTO "identity_links" VALUES (?, ?, ?, ?)', self.links)
-        con.executemany('INSERT INTO "evidence" VALUES (' + ",".join("?" * 12) + ")", list(self.evidence.values()))
+        for table, rows in (("identities", list(self.identities.values())), ("identity_links", self.links),
+                            ("evidence", list(self.evidence.values()))):
+            _insert_rows(con, table, rows)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Bulk insert through Arrow (executemany is row-at-a-time and slow)."""
+    if not rows:
+        return
+    import pyarrow as pa
+    names = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    arrow = pa.table({n: [row[i] for row in rows] for i, n in enumerate(names)})
+    con.register("_bench_rows", arrow)
+    con.execute(f'INSERT INTO "{table}" SELECT * FROM "_bench_rows"').fetchall()
+    con.unregister("_bench_rows")
 
 
 def _date(text: str | None) -> date | None:
