@@ -1,0 +1,568 @@
+"""A local HTTP server that speaks the real upstream wire formats for the sample world.
+
+Why: the project's real clients (the ``arxiv`` package, PyGithub, requests)
+are exercised end to end without the internet, with request counting (what a
+night costs upstream) and fault injection (what a bad night looks like).
+
+URL layout (see docs/ARCHITECTURE.md): ``/arxiv/api/query``, ``/github/...``,
+``/pretalx/api/events/{event}/...``, ``/sessionize/api/v2/{id}/view/{All|Speakers|Sessions}``,
+``/html/{conf}/speakers.html``, ``/pyvideo/{archive}.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import zlib
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+from sampleworld import wire_arxiv as AX
+from sampleworld import wire_conf as CF
+from sampleworld import wire_github as GH
+from sampleworld.model import Conference, Paper, Repo, World
+from sampleworld.truth import visible_speaker_keys
+
+logger = logging.getLogger(__name__)
+
+FAULT_KINDS = ("429", "403", "500", "502", "503", "hang", "truncated", "malformed", "next_loop")
+GITHUB_LIMIT = 5000
+JSON_TYPE = "application/json; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+@dataclass
+class Fault:
+    """Fires for requests whose path (with query) starts with ``path_prefix``, ``times`` times."""
+
+    path_prefix: str
+    kind: str
+    times: int = 1
+    params: dict[str, Any] = field(default_factory=dict)
+    fired: int = 0
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+    counted: bool = True
+
+
+def _json(data: Any, status: int = 200, **headers: str) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(status, body, JSON_TYPE, dict(headers))
+
+
+class _Index:
+    """The world as visible on one night, indexed for the routes (built lazily, cached per night)."""
+
+    def __init__(self, world: World, night: int) -> None:
+        self.night = night
+        self.papers = sorted((p for p in world.papers if p.night <= night),
+                             key=lambda p: (p.published, p.paper_id), reverse=True)
+        self.paper_by_id = {p.paper_id: p for p in self.papers}
+        self.repos: dict[str, Repo] = {r.full_name.lower(): r for r in world.repos if r.night <= night}
+        self.users = {u.login.lower(): u for u in world.users if u.night <= night}
+        self.org_repos: dict[str, list[Repo]] = {}
+        self.user_repos: dict[str, list[Repo]] = {}
+        for repo in sorted(self.repos.values(), key=lambda r: r.full_name.lower()):
+            target = self.org_repos if repo.owner_is_org else self.user_repos
+            target.setdefault(repo.owner.lower(), []).append(repo)
+        self.conferences = {(c.format, c.slug): _ConfView(c, night) for c in world.conferences}
+        self.query_cache: dict[tuple, list[Paper]] = {}
+
+    def contributors(self, repo: Repo) -> list:
+        visible = [c for c in repo.contributors if c.night <= self.night]
+        return sorted(visible, key=lambda c: (-c.contributions, c.login.lower()))
+
+    def user_id(self, login: str) -> int:
+        user = self.users.get(login.lower())
+        return user.user_id if user else 90_000_000 + zlib.crc32(login.lower().encode()) % 9_000_000
+
+
+class _ConfView:
+    def __init__(self, conf: Conference, night: int) -> None:
+        self.conf = conf
+        self.talks = [t for t in conf.talks if t.night <= night]
+        keys = visible_speaker_keys(conf, night)
+        self.speakers = [s for s in conf.speakers if s.night <= night and s.key in keys]
+        self.speaker_by_key = {s.key: s for s in self.speakers}
+        self.talks_of: dict[str, list[str]] = {}
+        for t in self.talks:
+            for k in t.speaker_keys:
+                self.talks_of.setdefault(k, []).append(t.key)
+
+
+class SampleWorldServer:
+    """Threaded server bound to 127.0.0.1; ``port=0`` picks a free port."""
+
+    def __init__(self, world: World, port: int = 0, night: int = 1, host: str = "127.0.0.1") -> None:
+        self.world = world
+        self._night = night
+        self._indexes: dict[int, _Index] = {}
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._faults: list[Fault] = []
+        self._stop = threading.Event()
+        self._github_used = Counter()
+        self.rate_reset_epoch = int(time.time()) + 3600
+        self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "SampleWorldServer":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sampleworld", daemon=True)
+        self._thread.start()
+        logger.info("sample world serving at %s (night %d)", self.base_url, self._night)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()  # wakes "hang" faults
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "SampleWorldServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- controls -----------------------------------------------------------------------
+    @property
+    def night(self) -> int:
+        return self._night
+
+    def set_night(self, night: int) -> None:
+        if night not in (1, 2):
+            raise ValueError(f"night must be 1 or 2, got {night}")
+        self._night = night
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Requests per upstream (``"github"``) and per path kind (``"github:contributors"``).
+        GitHub counts as its rate limit would: 304s and ``/rate_limit`` are not in ``"github"``."""
+        with self._lock:
+            return dict(self._counts)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def inject(self, path_prefix: str, kind: str, times: int = 1, **params: Any) -> Fault:
+        """Make the next ``times`` requests under ``path_prefix`` fail as ``kind``.
+
+        kinds: ``429`` (``retry_after``), ``403`` rate limit (``reset_in`` s), ``500``/``502``/``503``,
+        ``hang`` (``seconds``, then answers normally), ``truncated`` (half the body, full
+        Content-Length), ``malformed`` (``body`` or a broken document, status 200),
+        ``next_loop`` (pagination ``next`` points back at the same page).
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(FAULT_KINDS)})")
+        fault = Fault(path_prefix, kind, times, params)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    # --- internals ------------------------------------------------------------------------
+    def index(self) -> _Index:
+        night = self._night
+        with self._lock:
+            if night not in self._indexes:
+                self._indexes[night] = _Index(self.world, night)
+            return self._indexes[night]
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.fired < fault.times and path.startswith(fault.path_prefix):
+                    fault.fired += 1
+                    return fault
+        return None
+
+    def count(self, upstream: str, kind: str, budget: bool = True) -> None:
+        with self._lock:
+            self._counts[f"{upstream}:{kind}"] += 1
+            if budget:
+                self._counts[upstream] += 1
+
+    def github_spend(self, resource: str) -> None:
+        with self._lock:
+            self._github_used[resource] += 1
+
+    def github_headers(self, resource: str = "core") -> dict[str, str]:
+        with self._lock:
+            used = self._github_used[resource]
+        return {"X-RateLimit-Limit": str(GITHUB_LIMIT), "X-RateLimit-Remaining": str(max(0, GITHUB_LIMIT - used)),
+                "X-RateLimit-Reset": str(self.rate_reset_epoch), "X-RateLimit-Used": str(used),
+                "X-RateLimit-Resource": resource}
+
+    def wait(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+
+@contextmanager
+def serve(world: World, port: int = 0, night: int = 1) -> Iterator[SampleWorldServer]:
+    """``with serve(world) as server: ... server.base_url ...``"""
+    server = SampleWorldServer(world, port=port, night=night)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- routing ------------------------------------------------------------------------------
+def _make_handler(server: SampleWorldServer):
+    class Handler(_Handler):
+        sw = server
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    sw: SampleWorldServer
+    server_version = "sampleworld/1.0"
+
+    def log_message(self, fmt: str, *args) -> None:
+        logger.debug("%s " + fmt, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        body = self._read_body() if method == "POST" else b""
+        fault = self.sw.take_fault(self.path)
+        if fault and fault.kind == "hang":
+            self.sw.wait(float(fault.params.get("seconds", 10)))
+        try:
+            response = route(self.sw, method, parts.path, params, body, self.headers)
+        except Exception:  # a server bug must show up as a 500, not kill the thread silently
+            logger.exception("sample world failed on %s %s", method, self.path)
+            response = _json({"message": "Server Error"}, 500)
+        if fault and fault.kind != "hang":
+            response = _apply_fault(fault, response, self.sw.base_url + self.path, parts.path)
+        self._send(response, truncate=bool(fault and fault.kind == "truncated"))
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, response: Response, truncate: bool) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if truncate:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD" and response.status != 304:
+            self.wfile.write(response.body[: len(response.body) // 2] if truncate else response.body)
+        self.wfile.flush()
+
+
+def route(sw: SampleWorldServer, method: str, path: str, params: dict, body: bytes, headers) -> Response:
+    upstream, _, rest = path.lstrip("/").partition("/")
+    if upstream == "arxiv" and rest.rstrip("/") == "api/query":
+        sw.count("arxiv", "query")
+        return arxiv_query(sw.index(), params)
+    if upstream == "github":
+        return github(sw, method, "/" + rest, params, body, headers)
+    if upstream in ("pretalx", "sessionize", "html", "pyvideo"):
+        return conference(sw, upstream, rest, params)
+    return Response(404, b"Not Found", "text/plain; charset=utf-8")
+
+
+# --- faults ---------------------------------------------------------------------------------
+def _apply_fault(fault: Fault, response: Response, url: str, path: str) -> Response:
+    kind, p = fault.kind, fault.params
+    if kind == "429":
+        return Response(429, b'{"message":"Too Many Requests"}', JSON_TYPE,
+                        {"Retry-After": str(p.get("retry_after", 1))})
+    if kind == "403":
+        reset = int(time.time()) + int(p.get("reset_in", 60))
+        return Response(403, json.dumps({"message": "API rate limit exceeded for 127.0.0.1.",
+                                         "documentation_url": GH.DOCS}).encode(), JSON_TYPE,
+                        {"X-RateLimit-Limit": str(GITHUB_LIMIT), "X-RateLimit-Remaining": "0",
+                         "X-RateLimit-Reset": str(reset), "X-RateLimit-Used": str(GITHUB_LIMIT),
+                         "X-RateLimit-Resource": "core"})
+    if kind in ("500", "502", "503"):
+        return Response(int(kind), f"<html><body><h1>{kind} error</h1></body></html>".encode(),
+                        "text/html; charset=utf-8", {"Retry-After": str(p["retry_after"])} if "retry_after" in p else {})
+    if kind == "malformed":
+        return Response(200, p.get("body", _broken_body(response.content_type)), response.content_type)
+    if kind == "next_loop":
+        return _loop_next(response, url)
+    return response  # truncated: the handler cuts the body
+
+
+def _broken_body(content_type: str) -> bytes:
+    if "xml" in content_type:
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>'
+    if "html" in content_type:
+        return b"<html><body><div class='speaker'><h3 class='name'>\x00\xff\xfe</h3"
+    return b'{"count": 3, "results": [{"code": "ABC", "name": }'
+
+
+def _loop_next(response: Response, url: str) -> Response:
+    if response.headers.get("Link"):
+        response.headers["Link"] = re.sub(r'<[^>]*>; rel="next"', f'<{url}>; rel="next"', response.headers["Link"])
+        if 'rel="next"' not in response.headers["Link"]:
+            response.headers["Link"] = f'<{url}>; rel="next", ' + response.headers["Link"]
+        return response
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return response
+    if isinstance(data, dict) and "next" in data:
+        data["next"] = url
+        return Response(response.status, json.dumps(data).encode(), response.content_type, response.headers)
+    return response
+
+
+# --- arXiv -------------------------------------------------------------------------------------
+def _int_param(params: dict, name: str, default: int) -> int:
+    try:
+        return max(0, int(params.get(name, default)))
+    except ValueError:
+        raise AX.QueryError(f"{name} must be an integer") from None
+
+
+def arxiv_query(index: _Index, params: dict) -> Response:
+    try:
+        start = _int_param(params, "start", 0)
+        max_results = min(_int_param(params, "max_results", 10), AX.MAX_RESULTS_CAP)
+        matched = _arxiv_matches(index, params)
+    except AX.QueryError as exc:
+        return Response(400, AX.error_feed(str(exc)), ATOM_TYPE)
+    page = matched[start:start + max_results]
+    body = AX.feed(params.get("search_query", ""), params.get("id_list", ""), start, max_results, len(matched), page)
+    return Response(200, body, ATOM_TYPE)
+
+
+def _arxiv_matches(index: _Index, params: dict) -> list[Paper]:
+    query, id_list = params.get("search_query", ""), params.get("id_list", "")
+    key = (query, id_list, params.get("sortBy", "relevance"), params.get("sortOrder", "descending"))
+    if key in index.query_cache:
+        return index.query_cache[key]
+    papers = _by_ids(index, id_list) if id_list else index.papers
+    if query:
+        predicate = AX.parse_query(query)
+        papers = [p for p in papers if predicate(p)]
+    elif not id_list:
+        raise AX.QueryError("either search_query or id_list must be given")
+    papers = _sorted(papers, key[2], key[3]) if query else papers
+    index.query_cache[key] = papers
+    return papers
+
+
+def _by_ids(index: _Index, id_list: str) -> list[Paper]:
+    found = []
+    for raw in (x.strip() for x in id_list.split(",") if x.strip()):
+        if not _ARXIV_ID.match(raw):
+            raise AX.QueryError(f"incorrect id format for {raw}")
+        paper = index.paper_by_id.get(re.sub(r"v\d+$", "", raw))
+        if paper:
+            found.append(paper)
+    return found
+
+
+def _sorted(papers: list[Paper], sort_by: str, order: str) -> list[Paper]:
+    field_of = {"submittedDate": "published", "lastUpdatedDate": "updated"}.get(sort_by)
+    if field_of is None:  # relevance: this world has no scores; newest first is stable and plausible
+        return papers
+    ordered = sorted(papers, key=lambda p: (getattr(p, field_of), p.paper_id))
+    return ordered[::-1] if order != "ascending" else ordered
+
+
+# --- GitHub -------------------------------------------------------------------------------------
+def github(sw: SampleWorldServer, method: str, path: str, params: dict, body: bytes, headers) -> Response:
+    api = sw.base_url + "/github"
+    if path.rstrip("/") == "/rate_limit":
+        sw.count("github", "rate_limit", budget=False)
+        return _json(_rate_limit_doc(sw), **sw.github_headers())
+    if method == "POST" and path.rstrip("/") == "/graphql":
+        return _github_graphql(sw, body)
+    kind, response = _github_rest(sw.index(), api, path, params)
+    etag = 'W/"' + hashlib.sha256(response.body).hexdigest() + '"'
+    if response.status == 200 and headers.get("If-None-Match") == etag:
+        sw.count("github", "not_modified", budget=False)
+        return Response(304, b"", JSON_TYPE, {"ETag": etag, **sw.github_headers()}, counted=False)
+    sw.count("github", kind)
+    sw.github_spend("core")
+    extra = {"ETag": etag} if response.status == 200 else {}
+    response.headers.update({**sw.github_headers(), **extra, "X-GitHub-Media-Type": "github.v3; format=json"})
+    return response
+
+
+def _rate_limit_doc(sw: SampleWorldServer) -> dict:
+    def res(name: str) -> dict:
+        h = sw.github_headers(name)
+        return {"limit": GITHUB_LIMIT, "used": int(h["X-RateLimit-Used"]),
+                "remaining": int(h["X-RateLimit-Remaining"]), "reset": sw.rate_reset_epoch}
+    return {"resources": {"core": res("core"), "graphql": res("graphql"), "search": res("search")},
+            "rate": res("core")}
+
+
+def _github_graphql(sw: SampleWorldServer, body: bytes) -> Response:
+    sw.count("github", "graphql")
+    sw.github_spend("graphql")
+    headers = sw.github_headers("graphql")
+    try:
+        query = json.loads(body or b"{}").get("query", "")
+    except (ValueError, AttributeError):
+        return _json({"message": "Problems parsing JSON", "documentation_url": GH.DOCS}, 400, **headers)
+    if not GH.has_user_query(query):
+        return _json({"errors": [{"message": "This sample server answers only user(login:) batches."}]}, 200, **headers)
+    users = sw.index().users
+    return _json(GH.graphql_users(query, lambda login: users.get(login.lower())), 200, **headers)
+
+
+def _github_rest(index: _Index, api: str, path: str, params: dict) -> tuple[str, Response]:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 3 and parts[0] == "repos":
+        return _github_repo_routes(index, api, parts, params)
+    if len(parts) == 2 and parts[0] == "users":
+        user = index.users.get(parts[1].lower())
+        return "user", (_json(GH.user_json(api, user)) if user else _json(GH.not_found(), 404))
+    if len(parts) == 3 and parts[0] == "users" and parts[2] == "repos":
+        repos = index.user_repos.get(parts[1].lower())
+        return "user_repos", _list_page(index, api, path, params, repos) if parts[1].lower() in index.users \
+            else _json(GH.not_found(), 404)
+    if len(parts) == 3 and parts[0] == "orgs" and parts[2] == "repos":
+        repos = index.org_repos.get(parts[1].lower())
+        return "org_repos", _list_page(index, api, path, params, repos) if repos else _json(GH.not_found(), 404)
+    if len(parts) == 2 and parts[0] == "orgs":
+        repos = index.org_repos.get(parts[1].lower())
+        return "org", (_json(GH.org_json(api, repos[0].owner, index.user_id(repos[0].owner), len(repos)))
+                       if repos else _json(GH.not_found(), 404))
+    return "other", _json(GH.not_found(), 404)
+
+
+def _github_repo_routes(index: _Index, api: str, parts: list[str], params: dict) -> tuple[str, Response]:
+    repo = index.repos.get(f"{parts[1]}/{parts[2]}".lower())
+    tail = parts[3] if len(parts) > 3 else ""
+    kind = {"": "repo", "contributors": "contributors", "languages": "languages", "topics": "topics"}.get(tail, "other")
+    if repo is None or kind == "other" or len(parts) > 4:
+        return kind, _json(GH.not_found(), 404)
+    if kind == "repo":
+        return kind, _json(GH.repo_json(api, repo, index.user_id(repo.owner)))
+    if kind == "languages":
+        return kind, _json(dict(sorted(repo.languages.items(), key=lambda kv: -kv[1])))
+    if kind == "topics":
+        return kind, _json({"names": list(repo.topics)})
+    items = [GH.contributor_json(api, c.login, index.user_id(c.login), c.contributions)
+             for c in index.contributors(repo)]
+    return kind, _paged(f"{api}/repos/{repo.full_name}/contributors", params, items)
+
+
+def _list_page(index: _Index, api: str, path: str, params: dict, repos: list[Repo] | None) -> Response:
+    items = [GH.repo_json(api, r, index.user_id(r.owner)) for r in (repos or [])]
+    return _paged(api + path.rstrip("/"), params, items)
+
+
+def _paged(url_base: str, params: dict, items: list) -> Response:
+    """GitHub page-number pagination: ``per_page`` (default 30, max 100) and ``page``."""
+    try:
+        per_page = min(100, max(1, int(params.get("per_page", 30))))
+        page = max(1, int(params.get("page", 1)))
+    except ValueError:
+        return _json({"message": "Invalid request.", "documentation_url": GH.DOCS}, 422)
+    last = max(1, -(-len(items) // per_page))
+    keep = {k: v for k, v in params.items() if k not in ("page",)}
+    response = _json(items[(page - 1) * per_page: page * per_page])
+    link = GH.link_header(url_base, keep, page, last)
+    if link:
+        response.headers["Link"] = link
+    return response
+
+
+# --- conferences -----------------------------------------------------------------------------------
+def conference(sw: SampleWorldServer, upstream: str, rest: str, params: dict) -> Response:
+    index = sw.index()
+    parts = [p for p in rest.split("/") if p]
+    if upstream == "pretalx" and len(parts) >= 3 and parts[:2] == ["api", "events"]:
+        sw.count("pretalx", parts[3] if len(parts) > 3 else "event")
+        return _pretalx(index, sw.base_url + "/pretalx/" + "/".join(parts[:4]) + "/", parts, params)
+    if upstream == "sessionize" and len(parts) == 5 and parts[0] == "api" and parts[3] == "view":
+        sw.count("sessionize", parts[4].lower())
+        return _sessionize(index, parts[2], parts[4])
+    if upstream == "html" and len(parts) == 2 and parts[1] == "speakers.html":
+        sw.count("html", "page")
+        view = index.conferences.get(("html", parts[0]))
+        if view:
+            return Response(200, CF.html_page(view.conf, view.talks, view.speakers), "text/html; charset=utf-8")
+    if upstream == "pyvideo" and len(parts) == 1 and parts[0].endswith(".json"):
+        sw.count("pyvideo", "archive")
+        view = index.conferences.get(("pyvideo", parts[0][:-5]))
+        if view:
+            return _json(CF.pyvideo_talks(view.conf, view.talks, view.speaker_by_key | _all_speakers(view)))
+    sw.count(upstream, "other")
+    return Response(404, b"<h1>Not Found</h1>", "text/html; charset=utf-8")
+
+
+def _all_speakers(view: _ConfView) -> dict:
+    return {s.key: s for s in view.conf.speakers}
+
+
+def _pretalx(index: _Index, page_url: str, parts: list[str], params: dict) -> Response:
+    view = index.conferences.get(("pretalx", parts[2]))
+    if view is None:
+        return _json({"detail": "Not found."}, 404)
+    if len(parts) == 3:
+        return _json({"name": {"en": view.conf.title}, "slug": view.conf.slug, "date_from": view.conf.start_date,
+                      "is_public": True, "timezone": "Europe/Berlin"})
+    endpoint = parts[3]
+    if endpoint == "speakers":
+        items = [CF.pretalx_speaker(s, view.talks_of.get(s.key, [])) for s in view.speakers]
+    elif endpoint in ("talks", "submissions"):
+        items = [CF.pretalx_talk(t, view.speaker_by_key) for t in view.talks]
+    else:
+        return _json({"detail": "Not found."}, 404)
+    if len(parts) == 5:  # single object by code
+        match = [i for i in items if i["code"] == parts[4]]
+        return _json(match[0]) if match else _json({"detail": "Not found."}, 404)
+    envelope, offset, limit = CF.paginate(items, params, page_url)
+    return _json({**envelope, "results": items[offset:offset + limit]})
+
+
+def _sessionize(index: _Index, event_id: str, view_name: str) -> Response:
+    view = index.conferences.get(("sessionize", event_id))
+    if view is None:
+        return Response(404, b"Not found", "text/plain; charset=utf-8")
+    doc = CF.sessionize_all(view.conf, view.talks, view.speakers)
+    name = view_name.lower()
+    if name == "all":
+        return _json(doc)
+    if name == "speakers":
+        return _json(CF.sessionize_speakers_view(doc))
+    if name == "sessions":
+        return _json(CF.sessionize_sessions_view(doc))
+    return Response(404, b"Not found", "text/plain; charset=utf-8")
