@@ -1,0 +1,60 @@
+"""``python -m sampleworld write DIR [--people N] [--seed S] [--base-url URL] [--hostile]``
+``python -m sampleworld serve [--port P] [--people N] [--seed S] [--night N] [--world world.json]``
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from sampleworld.files import BASE_URL_PLACEHOLDER, write_world
+from sampleworld.generate import generate_world
+from sampleworld.model import load_world
+from sampleworld.server import SampleWorldServer
+
+logger = logging.getLogger("sampleworld")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sampleworld", description="The synthetic sample world.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    write = sub.add_parser("write", help="write world.json, truth CSVs, internal_people.csv and a config")
+    write.add_argument("directory")
+    write.add_argument("--base-url", default=BASE_URL_PLACEHOLDER, help="server base URL to put in the config")
+    write.add_argument("--hostile", action="store_true", help="plant CSV/SQL-injection strings in a few records")
+    serve = sub.add_parser("serve", help="run the local server until Ctrl-C")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--night", type=int, choices=(1, 2), default=1)
+    serve.add_argument("--world", help="serve this world.json instead of generating one")
+    for command in (write, serve):
+        command.add_argument("--people", type=int, default=120)
+        command.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    if args.people < 1:
+        logger.error("--people must be >= 1")
+        return 2
+    if args.command == "write":
+        world = generate_world(args.people, args.seed, hostile=args.hostile)
+        for path in write_world(args.directory, world, base_url=args.base_url):
+            logger.info("wrote %s", path)
+        return 0
+    world = load_world(args.world) if args.world else generate_world(args.people, args.seed)
+    server = SampleWorldServer(world, port=args.port, night=args.night).start()
+    logger.info("base URL: %s  (config: replace %s with it; Ctrl-C stops)", server.base_url, BASE_URL_PLACEHOLDER)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        logger.info("stopping")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
