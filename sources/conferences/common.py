@@ -1,0 +1,157 @@
+"""Helpers shared by the conference adapters: text cleaning, slugs, links, dates.
+
+Why here: every format spells the same facts differently (localized dicts in
+pretalx, ``linkType`` in Sessionize, bare handles in EuroPython exports); the
+records must come out the same way so the warehouse can join them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any, Iterable, Iterator
+
+from sources.conferences.settings import ConferenceSettings
+from sources.errors import ParseError
+from sources.http import fetch_bytes, make_session
+from sources.links import classify_url, urls_in_text
+from sources.records import Link
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 500  # records per yielded Page: one warehouse transaction each
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D"})
+_BIO_LINK_KINDS = ("github", "homepage")
+
+
+def text(value: Any) -> str | None:
+    """Stripped string or None (never ``""``); localized dicts pick English."""
+    if isinstance(value, dict):
+        value = localized(value)
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def localized(value: dict) -> Any:
+    """pretalx writes translatable fields as ``{"en": "...", "de": "..."}``."""
+    if not value:
+        return None
+    for lang in ("en", "en-us", "en-gb"):
+        if value.get(lang):
+            return value[lang]
+    return next((v for v in value.values() if v), None)
+
+
+def slugify(value: str) -> str:
+    """``'Jakub Beránek'`` -> ``'jakub-beranek'``: accent-folded, lower, hyphens.
+
+    The same folding as the sample world's slugs, so keys agree with its
+    ground truth.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.translate(_FOLD))
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def parse_day(value: Any) -> date | None:
+    """The calendar day of an ISO date/timestamp as written (local to the event)."""
+    value = text(value)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            logger.debug("unparseable date %r", value)
+            return None
+
+
+def link(url: Any, hint: str | None = None) -> Link | None:
+    """A typed `Link` for a URL-ish value; None for empty or non-URL input."""
+    value = text(url)
+    return classify_url(value, hint) if value else None
+
+
+def handle_link(value: Any, base: str, hint: str) -> Link | None:
+    """A bare social handle (``psobot``, ``@psobot``) or a URL -> `Link`."""
+    value = text(value)
+    if not value:
+        return None
+    if "://" in value or "." in value.split("/")[0]:
+        return link(value, hint)
+    return link(f"{base}{value.lstrip('@')}", hint)
+
+
+def bio_links(bio: str | None) -> list[Link]:
+    """GitHub and homepage URLs that a speaker wrote into their bio."""
+    found = [classify_url(url) for url in urls_in_text(bio)]
+    return [item for item in found if item is not None and item.kind in _BIO_LINK_KINDS]
+
+
+def unique_links(links: Iterable[Link | None]) -> tuple[Link, ...]:
+    """Drop Nones and duplicates (same kind and value/url), keep order."""
+    seen, out = set(), []
+    for item in links:
+        if item is None:
+            continue
+        key = (item.kind, item.value or item.url)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return tuple(out)
+
+
+def unique(values: Iterable[Any]) -> tuple[str, ...]:
+    """Stripped, non-empty strings, de-duplicated, order kept."""
+    out: list[str] = []
+    for value in values:
+        value = text(value)
+        if value and value not in out:
+            out.append(value)
+    return tuple(out)
+
+
+def first_of_each(source: str, records: Iterable[Any], seen: set | None = None) -> list:
+    """Drop Nones and repeated natural keys (exports repeat speakers of several talks)."""
+    seen = set() if seen is None else seen
+    out = []
+    for record in records:
+        if record is None:
+            continue
+        key = (type(record).__name__, getattr(record, "speaker_key", None) or getattr(record, "talk_key", None))
+        if key in seen:
+            logger.info("%s: repeated %s %r skipped", source, *key)
+            continue
+        seen.add(key)
+        out.append(record)
+    return out
+
+
+def chunks(items: list, size: int = PAGE_SIZE) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def fetch(settings: ConferenceSettings, url: str, session=None) -> bytes:
+    """One body with this source's timeout, size cap and retries."""
+    return fetch_bytes(url, timeout=settings.timeout_seconds, max_bytes=settings.max_bytes,
+                       retries=settings.retries, session=session)
+
+
+def new_session():
+    return make_session()
+
+
+def expect_list(value: Any, where: str, what: str) -> list:
+    if not isinstance(value, list):
+        raise ParseError(f"{where}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+def skip_nameless(source: str, kind: str, key: Any) -> None:
+    logger.warning("%s: skipped a %s without a name (key %r)", source, kind, key)
