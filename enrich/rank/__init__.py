@@ -1,0 +1,106 @@
+"""Per-person features, role profiles and explainable per-role ranking.
+
+Entry point: ``rank(con, profiles=None, now=None)``. Reads the warehouse
+views `evidence` and `identities`; writes `person_features`,
+`feature_evidence`, `role_scores` and `lead_rows`, and (re)creates the
+`leads` view and the `shortlist(role, n)` table macro.  Everything runs in
+one transaction when the caller has none open, so a failed run leaves the
+previous ranking in place.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from enrich.rank import features as _features
+from enrich.rank import scoring as _scoring
+from enrich.rank import sql_surface as _surface
+from enrich.rank.profiles import Profiles, load_profiles
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["rank", "RankStats", "load_profiles", "Profiles"]
+
+_TEMP_TABLES = ("_rk_ev", "_rk_counts", "_rk_weights", "_rk_roles", "_rk_labels", "_rk_phrases",
+                "_rk_person", "_rk_lead_ev")
+
+
+@dataclass(frozen=True)
+class RankStats:
+    people: int
+    feature_rows: int
+    roles: dict[str, int] = field(default_factory=dict)  # role -> ranked people
+    profiles: str = ""
+    seconds: float = 0.0
+
+
+def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | None = None,
+         now: datetime | None = None) -> RankStats:
+    """Compute features and rank every person for every role in ``profiles``
+    (a `Profiles`, a path to a role file, or None for the packaged one)."""
+    started = time.monotonic()
+    if not isinstance(profiles, Profiles):
+        profiles = load_profiles(profiles)
+    now = _naive_utc(now or datetime.now(timezone.utc))
+    own_tx = _begin(con)
+    try:
+        n_features = _run_steps(con, profiles, now)
+        if own_tx:
+            con.execute("COMMIT")
+    except Exception:
+        if own_tx:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        _drop_temp(con)
+    stats = RankStats(people=_count(con, 'SELECT count(DISTINCT "person_id") FROM "person_features"'),
+                      feature_rows=n_features, roles=_per_role(con, profiles), profiles=profiles.source,
+                      seconds=round(time.monotonic() - started, 3))
+    logger.info("ranked %d people for %d roles in %.2fs", stats.people, len(stats.roles), stats.seconds)
+    return stats
+
+
+def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
+    n = _features.compute_features(con, profiles, now)
+    _scoring.role_tables(con, profiles)
+    _scoring.venue_hits(con, profiles)
+    _scoring.phrases(con)
+    _scoring.person_profiles(con)
+    _scoring.score_roles(con, now)
+    _surface.materialise_leads(con)
+    return n
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Open a transaction unless the caller already holds one."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        return True
+    except duckdb.TransactionException:
+        return False
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for table in _TEMP_TABLES:
+        con.execute(f'DROP TABLE IF EXISTS temp."{table}"').fetchall()
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    (n,) = con.execute(sql).fetchone()
+    return int(n)
+
+
+def _per_role(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> dict[str, int]:
+    rows = dict(con.execute('SELECT "role", count(*) FROM "role_scores" GROUP BY "role"').fetchall())
+    return {role: int(rows.get(role, 0)) for role in profiles.roles}
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value

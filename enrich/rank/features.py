@@ -1,0 +1,182 @@
+"""Per-person features, computed in DuckDB SQL from `evidence` + `identities`.
+
+One named function per step; each takes the connection (never a global),
+reads the warehouse surface or an earlier step's temp table (`_rk_*`), and
+writes one table.  Keyword lists reach SQL only as bound parameters (as an
+escaped regular expression), never concatenated into the statement.
+
+Outputs:
+  person_features(person_id, feature, value, n_evidence, detail)
+  feature_evidence(person_id, feature, evidence_id, matched)
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import duckdb
+
+from enrich.rank.profiles import KeywordFeature, Profiles
+
+logger = logging.getLogger(__name__)
+
+WORK_KINDS = ["paper", "talk", "contribution", "repo"]
+CODE_KINDS = ["contribution", "repo"]
+# Built-in features cite at most this many evidence rows each (the most
+# recent): enough to open, without copying all evidence once per feature.
+BUILTIN_CITATIONS = 5
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
+    """Execute one statement and consume it fully (DuckDB 2.0: a half-read
+    result blocks the next statement on the same connection)."""
+    con.execute(sql, params or []).fetchall()
+
+
+def snapshot_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialise `evidence` once with lower-cased match fields.
+
+    `evidence` is a view over several joins; every keyword feature scans it,
+    so reading it once saves (features - 1) evaluations of the view."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_ev" AS
+SELECT e."evidence_id", e."person_id", e."kind", e."source", e."title", e."url",
+       e."happened_on", e."amount", e."venue",
+       lower(coalesce(e."title", ''))                        AS "m_title",
+       lower(coalesce(e."text", ''))                         AS "m_text",
+       lower(coalesce(array_to_string(e."tags", ' '), ''))   AS "m_tags",
+       lower(coalesce(e."venue", ''))                        AS "m_venue"
+FROM "evidence" e
+WHERE e."person_id" IS NOT NULL''')
+
+
+def create_outputs(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the feature tables; a run always recomputes them whole."""
+    run(con, 'CREATE OR REPLACE TABLE "feature_evidence" ("person_id" VARCHAR NOT NULL, '
+             '"feature" VARCHAR NOT NULL, "evidence_id" VARCHAR NOT NULL, "matched" VARCHAR)')
+    run(con, 'CREATE OR REPLACE TABLE "person_features" ("person_id" VARCHAR NOT NULL, '
+             '"feature" VARCHAR NOT NULL, "value" DOUBLE NOT NULL, "n_evidence" INTEGER, "detail" VARCHAR)')
+
+
+def _haystack_sql(fields: tuple[str, ...]) -> str:
+    """The match text for a feature: only fixed column names, chosen from a
+    validated whitelist, enter the SQL text."""
+    columns = {"title": '"m_title"', "text": '"m_text"', "tags": '"m_tags"', "venue": '"m_venue"'}
+    return "concat_ws(' ', " + ", ".join(columns[f] for f in fields) + ")"
+
+
+def keyword_hits(con: duckdb.DuckDBPyConnection, feature: KeywordFeature) -> None:
+    """Evidence rows of the feature's kinds whose fields contain a keyword."""
+    hay = _haystack_sql(feature.fields)
+    run(con, f'''
+INSERT INTO "feature_evidence"
+SELECT "person_id", ?, "evidence_id", regexp_extract({hay}, ?, 1)
+FROM "_rk_ev"
+WHERE list_contains(?::VARCHAR[], "kind") AND regexp_matches({hay}, ?)''',
+        [feature.name, feature.pattern, list(feature.applies_to), feature.pattern])
+
+
+def keyword_values(con: duckdb.DuckDBPyConnection, feature: KeywordFeature) -> None:
+    """value = min(1, matching rows / saturation); detail = the most recent match."""
+    run(con, '''
+INSERT INTO "person_features"
+SELECT fe."person_id", fe."feature", least(1.0, count(*) / ?::DOUBLE), count(*)::INTEGER,
+       arg_max(e."title", coalesce(e."happened_on", DATE '0001-01-01'))
+FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+WHERE fe."feature" = ?
+GROUP BY fe."person_id", fe."feature"''', [feature.saturation, feature.name])
+
+
+def person_counts(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> None:
+    """Counts behind the built-in features, one row per person with evidence."""
+    s = profiles.settings
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_counts" AS
+SELECT "person_id",
+       count(*) FILTER (WHERE "kind" = 'paper')                      AS "n_papers",
+       count(*) FILTER (WHERE "kind" = 'talk')                       AS "n_talks",
+       count(*) FILTER (WHERE list_contains(?::VARCHAR[], "kind"))   AS "n_code",
+       count(*) FILTER (WHERE list_contains(?::VARCHAR[], "kind"))   AS "n_works",
+       count(*) FILTER (WHERE list_contains(?::VARCHAR[], "kind") AND "happened_on" IS NOT NULL) AS "n_dated",
+       count(*) FILTER (WHERE list_contains(?::VARCHAR[], "kind")
+                          AND "happened_on" >= (?::TIMESTAMP - to_days(CAST(? * 365.25 AS INTEGER)))::DATE) AS "n_recent",
+       coalesce(max("amount") FILTER (WHERE "kind" = 'profile' AND "source" = 'github'), 0) AS "followers",
+       max("happened_on") FILTER (WHERE list_contains(?::VARCHAR[], "kind"))     AS "last_work"
+FROM "_rk_ev"
+GROUP BY "person_id"''', [CODE_KINDS, WORK_KINDS, WORK_KINDS, WORK_KINDS, now, s.recent_years, WORK_KINDS])
+
+
+def builtin_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
+    """has_*, volume, recency, community_reach, research_only, no_eval."""
+    s = profiles.settings
+    run(con, '''
+INSERT INTO "person_features"
+WITH signal AS (
+    SELECT "person_id",
+           count(*) FILTER (WHERE list_contains(?::VARCHAR[], "feature")) AS "n_production",
+           count(*) FILTER (WHERE list_contains(?::VARCHAR[], "feature")) AS "n_eval"
+    FROM "person_features" GROUP BY "person_id"
+), c AS (
+    SELECT c.*, coalesce(s."n_production", 0) AS "n_production", coalesce(s."n_eval", 0) AS "n_eval"
+    FROM "_rk_counts" c LEFT JOIN signal s USING ("person_id")
+), v AS (
+    SELECT "person_id", unnest([
+        {'f': 'has_code',   'v': ("n_code" > 0)::DOUBLE,   'n': "n_code",   'd': "n_code" || ' code contributions'},
+        {'f': 'has_talks',  'v': ("n_talks" > 0)::DOUBLE,  'n': "n_talks",  'd': "n_talks" || ' talks'},
+        {'f': 'has_papers', 'v': ("n_papers" > 0)::DOUBLE, 'n': "n_papers", 'd': "n_papers" || ' papers'},
+        {'f': 'volume', 'v': least(1.0, ln(1 + "n_works") / ln(1 + ?::DOUBLE)), 'n': "n_works",
+         'd': "n_works" || ' works'},
+        {'f': 'recency', 'v': CASE WHEN "n_dated" = 0 THEN 0.0 ELSE "n_recent" / "n_dated" END, 'n': "n_recent",
+         'd': "n_recent" || ' of ' || "n_dated" || ' dated works in the last ' || ? || ' years'},
+        {'f': 'community_reach',
+         'v': 0.5 * least(1.0, ln(1 + "followers") / ln(1 + ?::DOUBLE)) + 0.5 * least(1.0, "n_talks" / ?::DOUBLE),
+         'n': "n_talks", 'd': "followers" || ' followers, ' || "n_talks" || ' talks'},
+        {'f': 'research_only',
+         'v': ("n_papers" > 0 AND "n_code" = 0 AND "n_production" = 0)::DOUBLE, 'n': "n_papers",
+         'd': "n_papers" || ' papers, no code or production signal'},
+        {'f': 'no_eval', 'v': ("n_works" > 0 AND "n_eval" = 0)::DOUBLE, 'n': "n_works",
+         'd': 'none of ' || "n_works" || ' works mention evaluation'}
+    ]) AS "x"
+    FROM c
+)
+SELECT "person_id", "x"."f", "x"."v", "x"."n"::INTEGER, "x"."d" FROM v WHERE "x"."v" > 0''',
+        [list(s.production_features), list(s.evaluation_features), s.volume_saturation,
+         _years(s.recent_years), s.reach_followers_saturation, s.reach_talks_saturation])
+
+
+def _years(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def builtin_citations(con: duckdb.DuckDBPyConnection) -> None:
+    """The evidence behind built-in features: the most recent rows of the
+    kinds each one counts (research_only cites the papers)."""
+    run(con, '''
+INSERT INTO "feature_evidence"
+WITH kinds(feature, kinds) AS (VALUES
+    ('has_code', ['contribution', 'repo']), ('has_talks', ['talk']), ('has_papers', ['paper']),
+    ('research_only', ['paper']), ('volume', ['paper', 'talk', 'contribution', 'repo']),
+    ('recency', ['paper', 'talk', 'contribution', 'repo']), ('community_reach', ['talk', 'profile'])
+), ranked AS (
+    SELECT pf."person_id", pf."feature", e."evidence_id",
+           row_number() OVER (PARTITION BY pf."person_id", pf."feature"
+                              ORDER BY e."happened_on" DESC NULLS LAST, e."evidence_id") AS "rn"
+    FROM "person_features" pf
+    JOIN kinds k ON k."feature" = pf."feature"
+    JOIN "_rk_ev" e ON e."person_id" = pf."person_id" AND list_contains(k."kinds", e."kind")
+)
+SELECT "person_id", "feature", "evidence_id", NULL FROM ranked WHERE "rn" <= ?''', [BUILTIN_CITATIONS])
+
+
+def compute_features(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
+    """All steps in order; returns the number of person_features rows."""
+    snapshot_evidence(con)
+    create_outputs(con)
+    for feature in profiles.features.values():
+        keyword_hits(con, feature)
+        keyword_values(con, feature)
+    person_counts(con, profiles, now)
+    builtin_values(con, profiles)
+    builtin_citations(con)
+    (n,) = con.execute('SELECT count(*) FROM "person_features"').fetchone()
+    return int(n)

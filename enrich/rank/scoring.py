@@ -1,0 +1,159 @@
+"""Role scores from person features: weights, red flags, venue bonuses,
+recency decay, and a one-line explanation citing the evidence.
+
+score(role, person) = freshness × Σ weight·value (positive features)
+                      + Σ venue bonus (once per matched venue)
+                      − Σ red-flag weight·value
+freshness = 0.5 ^ (years since the person's latest dated work / role half-life)
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from enrich.rank.features import run
+from enrich.rank.profiles import BUILTIN_FEATURES, Profiles
+
+TITLE_CHARS = 80      # titles are cut in explanations, never in `evidence`
+HEADLINE_CHARS = 100
+
+
+def role_tables(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
+    """The profile file as three small temp tables, built from parameters."""
+    weights = [(r.name, f, w, False) for r in profiles.roles.values() for f, w in r.weights.items()]
+    weights += [(r.name, f, w, True) for r in profiles.roles.values() for f, w in r.red_flags.items()]
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_weights" ("role" VARCHAR, "feature" VARCHAR, '
+             '"weight" DOUBLE, "is_flag" BOOLEAN)')
+    if weights:
+        con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, ?)', weights)
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_roles" ("role" VARCHAR, "label" VARCHAR, "half_life" DOUBLE)')
+    con.executemany('INSERT INTO "_rk_roles" VALUES (?, ?, ?)',
+                    [(r.name, r.label, r.recency_half_life_years) for r in profiles.roles.values()])
+    labels = [(f, profiles.label(f), f in BUILTIN_FEATURES) for f in profiles.feature_names]
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_labels" ("feature" VARCHAR, "label" VARCHAR, "builtin" BOOLEAN)')
+    con.executemany('INSERT INTO "_rk_labels" VALUES (?, ?, ?)', labels)
+
+
+def venue_hits(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
+    """Papers and talks whose venue names a role's venue: stored as person
+    features `venue:<name>` (value 1) with their evidence, role-independent."""
+    from enrich.rank.profiles import keyword_pattern
+
+    venues = sorted({v for r in profiles.roles.values() for v in r.venues})
+    for venue in venues:
+        feature = f"venue:{venue}"
+        run(con, '''
+INSERT INTO "feature_evidence"
+SELECT "person_id", ?, "evidence_id", ? FROM "_rk_ev"
+WHERE "kind" IN ('paper', 'talk') AND regexp_matches("m_venue", ?)''', [feature, venue, keyword_pattern([venue])])
+        run(con, '''
+INSERT INTO "person_features"
+SELECT fe."person_id", fe."feature", 1.0, count(*)::INTEGER, arg_max(e."venue", e."happened_on")
+FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+WHERE fe."feature" = ? GROUP BY ALL''', [feature])
+        con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, FALSE)',
+                        [(r.name, feature, r.venues[venue]) for r in profiles.roles.values() if venue in r.venues])
+        run(con, 'INSERT INTO "_rk_labels" VALUES (?, ?, FALSE)', [feature, venue])
+
+
+def phrases(con: duckdb.DuckDBPyConnection) -> None:
+    """One human phrase per (person, feature), citing its most recent evidence:
+    `infrastructure-as-code ×2 (hcl in acme/deploy-kit)`,
+    `AI product talks (talk "Evals product teams can own" (2025))`,
+    `⚑ research-only: 4 papers, no code or production signal`."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_phrases" AS
+WITH top AS (
+    SELECT fe."person_id", fe."feature", count(DISTINCT fe."evidence_id") AS "n",
+           arg_max({'title': e."title", 'kind': e."kind", 'year': year(e."happened_on"), 'matched': fe."matched"},
+                   [coalesce(e."happened_on", DATE '0001-01-01')::VARCHAR, e."evidence_id"]) AS "t"
+    FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+    GROUP BY ALL
+), cited AS (
+    SELECT "person_id", "feature", "n",
+           CASE WHEN "t"."title" IS NULL THEN NULL
+                WHEN "t"."kind" IN ('contribution', 'repo')
+                    THEN coalesce("t"."matched" || ' in ', '') || left("t"."title", ?)
+                WHEN "t"."kind" = 'profile'
+                    THEN coalesce('"' || "t"."matched" || '" in ', '') || 'bio "' || left("t"."title", ?) || '"'
+                ELSE "t"."kind" || ' "' || left("t"."title", ?) || '"' || coalesce(' (' || "t"."year" || ')', '')
+           END AS "cite"
+    FROM top
+)
+SELECT pf."person_id", pf."feature", l."builtin",
+       CASE WHEN pf."feature" IN ('research_only', 'no_eval')
+                THEN '⚑ ' || l."label" || ': ' || pf."detail"
+            WHEN l."builtin" THEN l."label" || ' (' || pf."detail" || ')'
+            WHEN pf."feature" LIKE 'venue:%' THEN l."label" || ' (' || coalesce(c."cite", pf."detail") || ')'
+            ELSE l."label" || CASE WHEN pf."n_evidence" > 1 THEN ' ×' || pf."n_evidence" ELSE '' END
+                 || coalesce(' (' || c."cite" || ')', '')
+       END AS "phrase"
+FROM "person_features" pf
+JOIN "_rk_labels" l USING ("feature")
+LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."feature"''',
+        [TITLE_CHARS, TITLE_CHARS, TITLE_CHARS])
+
+
+def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
+    """Name, sources, dates, place and headline per person, from `identities`
+    (the same name rule as the `people` view: the longest non-arXiv name)."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_person" AS
+SELECT "person_id",
+       arg_max("name", length("name") + CASE WHEN "source_kind" = 'arxiv' THEN 0 ELSE 1000 END) AS "name",
+       list(DISTINCT "source" ORDER BY "source") AS "sources",
+       min("first_seen") AS "first_seen", max("last_seen") AS "last_seen",
+       arg_max("location", "last_seen") FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
+       arg_max("affiliation", "last_seen") FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
+       arg_max("headline", "last_seen") FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
+FROM "identities"
+GROUP BY "person_id"''')
+
+
+def score_roles(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """role_scores: one row per (role, person) with some positive signal."""
+    run(con, '''
+CREATE OR REPLACE TABLE "role_scores" AS
+WITH fresh AS (
+    SELECT r."role", c."person_id",
+           CASE WHEN c."last_work" IS NULL THEN 1.0
+                ELSE pow(0.5, greatest(0, date_diff('day', c."last_work", ?::DATE)) / 365.25 / r."half_life")
+           END AS "factor"
+    FROM "_rk_roles" r CROSS JOIN "_rk_counts" c
+), parts AS (
+    SELECT w."role", pf."person_id", w."feature", pf."value", w."weight", w."is_flag", ph."phrase",
+           CASE WHEN w."is_flag" THEN -w."weight" * pf."value"
+                WHEN w."feature" LIKE 'venue:%' THEN w."weight" * pf."value"
+                ELSE w."weight" * pf."value" * f."factor" END AS "contribution"
+    FROM "_rk_weights" w
+    JOIN "person_features" pf USING ("feature")
+    JOIN fresh f ON f."role" = w."role" AND f."person_id" = pf."person_id"
+    LEFT JOIN "_rk_phrases" ph ON ph."person_id" = pf."person_id" AND ph."feature" = pf."feature"
+    WHERE pf."value" > 0 AND w."weight" > 0
+), agg AS (
+    SELECT "role", "person_id", sum("contribution") AS "score",
+           coalesce(sum("contribution") FILTER (WHERE NOT "is_flag"), 0) AS "positive",
+           list({'feature': "feature", 'value': "value", 'weight': "weight", 'contribution': "contribution"}
+                ORDER BY abs("contribution") DESC, "feature") AS "contributions",
+           list("phrase" ORDER BY l."builtin", "contribution" DESC, "feature")
+               FILTER (WHERE NOT "is_flag" AND "phrase" IS NOT NULL) AS "drivers",
+           list(l."label" ORDER BY l."builtin", "contribution" DESC, "feature")
+               FILTER (WHERE NOT "is_flag" AND NOT l."builtin") AS "driver_labels",
+           list("phrase" ORDER BY "contribution", "feature") FILTER (WHERE "is_flag") AS "flags"
+    FROM parts JOIN "_rk_labels" l USING ("feature")
+    GROUP BY "role", "person_id"
+)
+SELECT a."role", a."person_id", round(a."score", 6) AS "score",
+       row_number() OVER (PARTITION BY a."role" ORDER BY round(a."score", 6) DESC, a."person_id") AS "rank",
+       a."contributions",
+       coalesce(a."flags", [])::VARCHAR[] AS "red_flags",
+       r."label" || ': ' || coalesce(array_to_string(a."drivers"[1:3], ', '), 'no positive signal') || '; '
+           || CASE WHEN len(coalesce(a."flags", [])) = 0 THEN 'red flag: none'
+                   ELSE array_to_string(a."flags", '; ') END AS "explanation",
+       nullif(concat_ws(' — ', left(p."headline", ?), array_to_string(a."driver_labels"[1:2], ' + ')), '') AS "headline"
+FROM agg a
+JOIN "_rk_roles" r USING ("role")
+LEFT JOIN "_rk_person" p USING ("person_id")
+WHERE a."positive" > 0
+ORDER BY a."role", "rank"''', [now, HEADLINE_CHARS])
