@@ -1,0 +1,258 @@
+"""PyGithub client construction, rate-limit budget and error mapping.
+
+Why this module exists:
+
+* PyGithub's default retry waits until the rate-limit reset with no cap (up
+  to an hour, silently) and urllib3 sleeps any ``Retry-After`` (up to 6 h).
+  `CappedRetry` caps both at ``max_rate_limit_wait_seconds``; beyond that the
+  source stops with `RateLimited` and keeps what it already yielded.
+* PyGithub objects issue hidden requests (a lazy contributor completes itself
+  with ``GET /users/{login}``) and cannot send a *stored* ``If-None-Match``.
+  So lists and single resources are fetched through the client's own
+  ``Requester`` (`get_json`, `get_pages`): same connection pool, auth, retry
+  and ``rate_limiting`` accounting as ``get_repo()``, exactly one request per
+  call, and conditional requests (a 304 does not count against the budget).
+* The token is only ever handed to ``Auth.Token``; every message we build goes
+  through `redact`, and `api_errors` translates PyGithub/requests failures
+  into `SourceError`/`ParseError`/`RateLimited` naming the repo or login.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededException,
+    RateLimitExceededExceedsMaxWait,
+    UnknownObjectException,
+)
+from requests.utils import parse_header_links
+
+from sources.errors import ParseError, RateLimited, SourceError
+from sources.github.settings import GithubSettings
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "talent-signals (PyGithub)"
+PER_PAGE = 100  # REST maximum page size: fewest requests per list
+
+
+class CappedRetry(GithubRetry):
+    """`GithubRetry` whose ``Retry-After`` sleeps are capped too.
+
+    GithubRetry already refuses to wait for a primary/secondary rate-limit
+    reset longer than ``max_rate_limit_wait`` (it raises
+    ``RateLimitExceededExceedsMaxWait``); a 429/503 with a long
+    ``Retry-After`` would still be slept by urllib3 without this override.
+    """
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        retry_after = self.get_retry_after(response)
+        if retry_after and self.max_rate_limit_wait is not None and retry_after > self.max_rate_limit_wait:
+            raise RateLimitExceededExceedsMaxWait(
+                getattr(response, "status", 429), {"message": "Retry-After exceeds the allowed wait"},
+                {}, wait=retry_after,
+            )
+        return super().sleep_for_retry(response)
+
+
+@dataclass
+class GithubClient:
+    """The PyGithub handle plus what the error mapping needs (never logged)."""
+
+    gh: Github
+    settings: GithubSettings
+    token: str | None
+
+    @property
+    def requester(self):
+        return self.gh.requester
+
+    def close(self) -> None:
+        self.gh.close()
+
+
+def build_client(settings: GithubSettings) -> GithubClient:
+    """One PyGithub client for the run: base_url, optional token, timeout, capped retry."""
+    token = settings.token()
+    if settings.require_token and not token:
+        raise SourceError(f"GitHub: require_token is set but environment variable {settings.token_env} is empty")
+    cap = settings.max_rate_limit_wait_seconds
+    retry = CappedRetry(
+        total=3, backoff_factor=0.5, max_rate_limit_wait=cap, secondary_rate_wait=min(60.0, cap),
+    )
+    gh = Github(
+        base_url=settings.base_url,
+        auth=Auth.Token(token) if token else None,
+        timeout=max(1, int(round(settings.timeout_seconds))),
+        retry=retry,
+        per_page=PER_PAGE,
+        user_agent=USER_AGENT,
+    )
+    logger.info("GitHub: client for %s (%s)", settings.base_url, "token" if token else "anonymous, 60 requests/hour")
+    return GithubClient(gh, settings, token)
+
+
+def redact(text: str, token: str | None) -> str:
+    """Remove the token from any text we are about to log or raise."""
+    return text.replace(token, "***") if token else text
+
+
+# --- budget -----------------------------------------------------------------
+def budget(client: GithubClient) -> tuple[int, int, int]:
+    """``(remaining, limit, reset_epoch)`` from the last response's X-RateLimit-* headers
+    (``-1`` when no response carried them yet)."""
+    remaining, limit = client.requester.rate_limiting  # not gh.rate_limiting: that one spends a request
+    return remaining, limit, int(client.requester.rate_limiting_resettime or 0)
+
+
+def log_budget(client: GithubClient) -> None:
+    remaining, limit, reset = budget(client)
+    if limit >= 0:
+        logger.info("GitHub: rate budget %d/%d left, resets in %ds", remaining, limit, max(0, reset - int(time.time())))
+
+
+def ensure_budget(client: GithubClient, what: str) -> None:
+    """Before spending a request: if the budget is spent, wait for the reset
+    when it is within ``max_rate_limit_wait_seconds``, else stop cleanly."""
+    remaining, limit, reset = budget(client)
+    if limit < 0 or remaining > 0:
+        return
+    wait = reset - time.time() + 1
+    if wait <= 0:
+        return
+    cap = client.settings.max_rate_limit_wait_seconds
+    reset_at = datetime.fromtimestamp(reset, timezone.utc).isoformat()
+    if wait > cap:
+        raise RateLimited(
+            f"GitHub {what}: rate budget spent (0/{limit}); resets at {reset_at}, in {wait:.0f}s, "
+            f"more than max_rate_limit_wait_seconds={cap:g}"
+        )
+    logger.warning("GitHub %s: rate budget spent, waiting %.0fs for the reset at %s", what, wait, reset_at)
+    time.sleep(wait)
+
+
+# --- requests ---------------------------------------------------------------
+@dataclass
+class JsonResponse:
+    status: int  # 200, or 304 (not modified: data is None)
+    headers: dict[str, Any]
+    data: Any
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+
+def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = None,
+             etag: str | None = None) -> JsonResponse:
+    """One GET through PyGithub's Requester; ``etag`` makes it conditional.
+
+    Raises PyGithub's ``GithubException`` subclasses for >= 400 (wrap calls in
+    `api_errors`) and `ParseError` for a body that is not JSON.
+    """
+    headers = {"If-None-Match": etag} if etag else None
+    status, response_headers, body = client.requester.requestJson("GET", url, parameters=params, headers=headers)
+    if status == 304:
+        return JsonResponse(304, response_headers, None)
+    data = _decode(body, url, status)
+    if status >= 400:
+        raise client.requester.createException(status, response_headers, data if isinstance(data, dict) else {})
+    return JsonResponse(status, response_headers, data)
+
+
+def get_pages(client: GithubClient, path: str, params: dict[str, Any] | None = None,
+              etag: str | None = None) -> Iterator[JsonResponse]:
+    """Follow ``Link: rel="next"`` pages of a list endpoint, lazily.
+
+    The first response may be a 304 (then it is the only one yielded).  Next
+    links must stay under the configured base URL: PyGithub would otherwise
+    fail with a bare ``AssertionError``.
+    """
+    url: str | None = path
+    query = {"per_page": PER_PAGE, **(params or {})}
+    while url:
+        response = get_json(client, url, query, etag)
+        yield response
+        if response.status == 304:
+            return
+        url, query, etag = _next_link(client, response.headers.get("link")), None, None
+
+
+def _next_link(client: GithubClient, header: str | None) -> str | None:
+    if not header:
+        return None
+    for link in parse_header_links(header):
+        if link.get("rel") == "next" and link.get("url"):
+            _check_same_api(client, link["url"])
+            return link["url"]
+    return None
+
+
+def _check_same_api(client: GithubClient, url: str) -> None:
+    base, target = urlsplit(client.settings.base_url), urlsplit(url)
+    same_host = (target.hostname, target.port) == (base.hostname, base.port)
+    if not same_host or not target.path.startswith(base.path.rstrip("/") + "/"):
+        raise ParseError(f"GitHub: pagination link leaves the configured base_url: {url[:200]}")
+
+
+def _decode(body: str, url: str, status: int) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        if status >= 400:
+            return {"message": body[:200]}
+        raise ParseError(f"GitHub {url.split('?')[0][:200]}: response is not JSON ({body[:60]!r})") from None
+
+
+# --- errors -----------------------------------------------------------------
+@contextmanager
+def api_errors(client: GithubClient, what: str) -> Iterator[None]:
+    """Translate PyGithub/requests failures into the source error contract.
+
+    ``what`` names the repo/login/batch; messages never carry the token.
+    ``UnknownObjectException`` (404) passes through untouched: callers decide
+    whether a missing repo/user is a skip.
+    """
+    try:
+        yield
+    except UnknownObjectException:
+        raise
+    except (RateLimited, ParseError, SourceError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every other failure must become a SourceError
+        raise _translate(client, what, exc) from None
+
+
+def _translate(client: GithubClient, what: str, exc: Exception) -> SourceError:
+    cap = client.settings.max_rate_limit_wait_seconds
+    if isinstance(exc, RateLimitExceededExceedsMaxWait):
+        return RateLimited(redact(f"GitHub {what}: rate limited; the reset is {exc.wait or 0:.0f}s away, "
+                                  f"more than max_rate_limit_wait_seconds={cap:g}", client.token))
+    if isinstance(exc, RateLimitExceededException) or getattr(exc, "status", None) == 429:
+        return RateLimited(redact(f"GitHub {what}: rate limited (HTTP {exc.status}): {_message(exc)}", client.token))
+    if isinstance(exc, BadCredentialsException):
+        return SourceError(f"GitHub {what}: bad credentials (the token in {client.settings.token_env} was rejected)")
+    if isinstance(exc, GithubException):
+        return SourceError(redact(f"GitHub {what}: HTTP {exc.status}: {_message(exc)}", client.token))
+    if isinstance(exc, requests.RequestException):
+        return SourceError(redact(f"GitHub {what}: {type(exc).__name__}: {exc}", client.token))
+    if isinstance(exc, (ValueError, TypeError, KeyError)):
+        return ParseError(redact(f"GitHub {what}: malformed response: {type(exc).__name__}: {exc}", client.token))
+    return SourceError(redact(f"GitHub {what}: {type(exc).__name__}: {exc}", client.token))
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or exc.message or "no message")[:300]

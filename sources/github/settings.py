@@ -1,0 +1,174 @@
+"""Settings of the GitHub source, validated from the ``[sources.github]`` TOML table.
+
+Why validate here: a typo in a nightly config should fail at start-up with a
+one-line message naming the key, not half-way through a run against GitHub.
+
+The token itself is never part of the settings: only the *name* of the
+environment variable that holds it (``token_env``) is configured, and the
+value is read at run time (`GithubSettings.token`), so a settings object can
+be logged, printed or pickled without leaking it.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_BASE_URL = "https://api.github.com"
+GRAPHQL_MODES = ("auto", "never", "always")
+MAX_GRAPHQL_BATCH = 100  # GitHub GraphQL: at most 100 nodes per connection/query is the documented comfort zone
+_KEYS = (
+    "base_url", "repos", "orgs", "max_repos_per_org", "max_contributors_per_repo",
+    "token_env", "require_token", "max_rate_limit_wait_seconds", "timeout_seconds",
+    "profile_batch_size", "use_graphql",
+)
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]){0,38}/[A-Za-z0-9_.-]{1,100}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class GithubSettings:
+    """Which repositories to read, and how patiently.
+
+    ``repos`` are ``owner/name`` strings; ``orgs`` add their public, non-fork,
+    non-archived repositories (at most ``max_repos_per_org`` each).  Without a
+    token GitHub allows 60 REST requests per hour, with one 5000: the source
+    works either way and stops cleanly (``RateLimited``) when the budget is
+    spent and its reset is further away than ``max_rate_limit_wait_seconds``.
+    """
+
+    repos: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    base_url: str = DEFAULT_BASE_URL
+    max_repos_per_org: int = 30
+    max_contributors_per_repo: int = 100
+    token_env: str = "GITHUB_TOKEN"
+    require_token: bool = False
+    max_rate_limit_wait_seconds: float = 60.0
+    timeout_seconds: float = 15.0
+    profile_batch_size: int = 100
+    use_graphql: str = "auto"
+
+    @classmethod
+    def from_dict(cls, name: str, d: dict[str, Any]) -> "GithubSettings":
+        """Build from a TOML table; raise ValueError ``"sources.<name>.<key>: ..."``.
+
+        ``name`` is the source name (``"github"``) or the full table path.
+        """
+        name = name if name.startswith("sources.") else f"sources.{name}"
+        if not isinstance(d, dict):
+            raise ValueError(f"{name}: must be a table, got {type(d).__name__}")
+        unknown = sorted(set(d) - set(_KEYS))
+        if unknown:
+            raise ValueError(f"{name}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
+        settings = cls(
+            repos=_names(name, "repos", d.get("repos", []), _REPO, "owner/name"),
+            orgs=_names(name, "orgs", d.get("orgs", []), _LOGIN, "an organisation login"),
+            base_url=_base_url(name, d.get("base_url", DEFAULT_BASE_URL)),
+            max_repos_per_org=_int(name, "max_repos_per_org", d.get("max_repos_per_org", 30), 1, 1000),
+            max_contributors_per_repo=_int(name, "max_contributors_per_repo",
+                                           d.get("max_contributors_per_repo", 100), 1, 10_000),
+            token_env=_token_env(name, d.get("token_env", "GITHUB_TOKEN")),
+            require_token=_bool(name, "require_token", d.get("require_token", False)),
+            max_rate_limit_wait_seconds=_number(name, "max_rate_limit_wait_seconds",
+                                                d.get("max_rate_limit_wait_seconds", 60.0)),
+            timeout_seconds=_positive(name, "timeout_seconds", d.get("timeout_seconds", 15.0)),
+            profile_batch_size=_int(name, "profile_batch_size", d.get("profile_batch_size", 100), 1, MAX_GRAPHQL_BATCH),
+            use_graphql=_mode(name, d.get("use_graphql", "auto")),
+        )
+        if not settings.repos and not settings.orgs:
+            raise ValueError(f"{name}.repos: at least one repository in repos or one organisation in orgs is required")
+        if settings.require_token and not settings.token():
+            raise ValueError(f"{name}.require_token: true, but environment variable {settings.token_env} is empty")
+        return settings
+
+    def token(self) -> str | None:
+        """The token from the environment at call time (never stored on the object)."""
+        value = os.environ.get(self.token_env, "").strip()
+        return value or None
+
+    @property
+    def is_public_github(self) -> bool:
+        return (urlsplit(self.base_url).hostname or "").lower() == "api.github.com"
+
+    def graphql_enabled(self) -> bool:
+        """``auto``: GraphQL needs a token on github.com; any other host (a
+        local server, GitHub Enterprise) is tried and falls back to REST."""
+        if self.use_graphql == "always":
+            return True
+        if self.use_graphql == "never":
+            return False
+        return self.token() is not None or not self.is_public_github
+
+    def __repr__(self) -> str:
+        token_state = "set" if self.token() else "unset"
+        return (
+            f"GithubSettings(base_url={self.base_url!r}, repos={self.repos!r}, orgs={self.orgs!r}, "
+            f"max_repos_per_org={self.max_repos_per_org}, max_contributors_per_repo={self.max_contributors_per_repo}, "
+            f"token_env={self.token_env!r} ({token_state}), require_token={self.require_token}, "
+            f"max_rate_limit_wait_seconds={self.max_rate_limit_wait_seconds}, timeout_seconds={self.timeout_seconds}, "
+            f"profile_batch_size={self.profile_batch_size}, use_graphql={self.use_graphql!r})"
+        )
+
+
+def _names(name: str, key: str, value: Any, pattern: re.Pattern, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"{name}.{key}: must be a list of strings ({what}), got {value!r}")
+    seen: dict[str, str] = {}
+    for item in value:
+        if not isinstance(item, str) or not pattern.match(item.strip()):
+            raise ValueError(f"{name}.{key}: every entry must be {what}, got {item!r}")
+        seen.setdefault(item.strip().lower(), item.strip())
+    return tuple(seen.values())
+
+
+def _base_url(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name}.base_url: must be a non-empty string, got {value!r}")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name}.base_url: must be an http(s) URL with a host, got {value!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name}.base_url: must not carry a query or fragment, got {value!r}")
+    return value.strip().rstrip("/")
+
+
+def _token_env(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise ValueError(f"{name}.token_env: must be an environment variable name, got {value!r}")
+    return value
+
+
+def _bool(name: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}.{key}: must be true or false, got {value!r}")
+    return value
+
+
+def _int(name: str, key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name}.{key}: must be an integer {low}..{high}, got {value!r}")
+    return value
+
+
+def _number(name: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name}.{key}: must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _positive(name: str, key: str, value: Any) -> float:
+    number = _number(name, key, value)
+    if number <= 0:
+        raise ValueError(f"{name}.{key}: must be a number > 0, got {value!r}")
+    return number
+
+
+def _mode(name: str, value: Any) -> str:
+    if value not in GRAPHQL_MODES:
+        raise ValueError(f"{name}.use_graphql: must be one of {', '.join(GRAPHQL_MODES)}, got {value!r}")
+    return value
