@@ -208,7 +208,8 @@ PERSONA_REPO_KINDS = {
 
 
 def pick(rng: random.Random, options):
-    return options[rng.randrange(len(options))]
+    """``rng.choice``: consumes the same random stream as ``randrange(len(options))``."""
+    return rng.choice(options)
 
 
 def fill(rng: random.Random, template: str) -> str:

@@ -128,7 +128,8 @@ class SampleWorldServer:
         return f"http://{host}:{port}"
 
     def start(self) -> "SampleWorldServer":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sampleworld", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="sampleworld", daemon=True)
         self._thread.start()
         logger.info("sample world serving at %s (night %d)", self.base_url, self._night)
         return self

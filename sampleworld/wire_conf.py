@@ -3,6 +3,7 @@ speaker page and pyvideo talk JSON (shapes compared with the real files in
 shared/data/real/conferences/)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from html import escape
 
 from sampleworld.model import Conference, Speaker, Talk
@@ -10,6 +11,14 @@ from sampleworld.model import Conference, Speaker, Talk
 PRETALX_PAGE_SIZE = 25  # pretalx's default page size
 _CATEGORY_ID = 301_000
 _ROOM_ID = 40_100
+
+
+def ends_at(t: Talk) -> str | None:
+    """Slot end in the same ISO style as the start (with or without offset)."""
+    try:
+        return (datetime.fromisoformat(t.starts_at) + timedelta(minutes=t.duration_min)).isoformat()
+    except ValueError:
+        return None
 
 
 # --- pretalx ------------------------------------------------------------------
@@ -30,7 +39,7 @@ def pretalx_talk(t: Talk, speakers: dict[str, Speaker]) -> dict:
         "track": {"en": t.track}, "track_id": 3245, "state": "confirmed", "abstract": t.abstract,
         "description": "", "duration": t.duration_min, "slot_count": 1, "content_locale": "en",
         "do_not_record": False, "is_featured": False, "image": None, "resources": [], "answers": [],
-        "slot": {"room_id": _ROOM_ID, "room": {"en": "Main Hall"}, "start": t.starts_at, "end": None},
+        "slot": {"room_id": _ROOM_ID, "room": {"en": "Main Hall"}, "start": t.starts_at, "end": ends_at(t)},
     }
 
 
@@ -86,7 +95,7 @@ def sessionize_all(conf: Conference, talks: list[Talk], speakers: list[Speaker])
 def _session(t: Talk, track_ids: dict[str, int]) -> dict:
     return {
         "id": t.key, "title": t.title, "description": t.abstract, "startsAt": t.starts_at,
-        "endsAt": None, "isServiceSession": False, "isPlenumSession": False, "speakers": list(t.speaker_keys),
+        "endsAt": ends_at(t), "isServiceSession": False, "isPlenumSession": False, "speakers": list(t.speaker_keys),
         "categoryItems": [track_ids[t.track]], "questionAnswers": [], "roomId": _ROOM_ID, "liveUrl": None,
         "recordingUrl": None, "status": "Accepted", "isInformed": True, "isConfirmed": True,
     }

@@ -194,7 +194,7 @@ def test_arxiv_feed_has_the_real_feed_structure(server, world, real_data):
 # --- GitHub -----------------------------------------------------------------------------------
 def test_pygithub_repo_paginated_contributors_and_user(server, world):
     repo = max(world.repos, key=lambda r: len(r.contributors))
-    g = Github(base_url=server.base_url + "/github", per_page=2, retry=None)
+    g = Github(base_url=server.base_url + "/github", per_page=2, retry=None, seconds_between_requests=0)
     remote = g.get_repo(repo.full_name)
     assert remote.topics == repo.topics and remote.language == max(repo.languages, key=repo.languages.get)
     logins = [c.login for c in remote.get_contributors()]
@@ -218,7 +218,7 @@ def test_github_link_header_is_formatted_like_github(server, world):
 
 def test_graphql_user_batches(server, world):
     a, b = world.users[0], world.users[1]
-    g = Github(base_url=server.base_url + "/github", retry=None)
+    g = Github(base_url=server.base_url + "/github", retry=None, seconds_between_requests=0)
     query = f'query {{ u0: user(login: "{a.login}") {{ login name }} u1: user(login: "{b.login}") {{ login }} }}'
     _, data = g.requester.graphql_query(query, {})
     assert data["data"]["u0"]["databaseId"] == a.user_id and data["data"]["u1"]["login"] == b.login
@@ -235,7 +235,7 @@ def test_conditional_request_304_is_not_counted(server, world):
     again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=T)
     assert again.status_code == 304 and server.counts["github"] == before
     assert again.headers["X-RateLimit-Remaining"] == first.headers["X-RateLimit-Remaining"]
-    g = Github(base_url=server.base_url + "/github", retry=None)
+    g = Github(base_url=server.base_url + "/github", retry=None, seconds_between_requests=0)
     repo = g.get_repo(world.repos[0].full_name)
     count = server.counts["github"]
     assert repo.update() is False and server.counts["github"] == count
@@ -370,3 +370,17 @@ def test_counts_per_upstream_and_reset(server, world):
     assert counts["html"] == 1 and counts["github:rate_limit"] == 1 and counts.get("github", 0) == 0
     server.reset_counts()
     assert server.counts == {}
+
+
+def test_hostile_world_is_served_without_server_errors():
+    hostile = generate_world(hostile=True)
+    with serve(hostile, night=2) as srv:
+        urls = ["/arxiv/api/query?search_query=cat:cs.LG&max_results=500",
+                f"/github/repos/{hostile.repos[0].full_name}", f"/github/users/{hostile.users[0].login}",
+                "/pretalx/api/events/mlops-summit-2026/speakers/?limit=500",
+                "/sessionize/api/v2/aipd25x1/view/All", "/html/hci-ai-forum-2024/speakers.html",
+                "/pyvideo/pydata-global.json"]
+        bodies = [requests.get(srv.base_url + u, timeout=T) for u in urls]
+    assert [b.status_code for b in bodies] == [200] * len(urls)
+    assert "DROP TABLE" in bodies[3].text and "=HYPERLINK(" in bodies[4].text
+    assert "&lt;" not in hostile.people[0].full_name and etree.HTML(bodies[5].text) is not None
