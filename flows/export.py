@@ -352,3 +352,24 @@ def export_shortlist(con: duckdb.DuckDBPyConnection, role: str, *, top: int = 25
         partial.unlink(missing_ok=True)
     logger.info("exported %d %s leads to %s (%d left out)", len(rows), role, path, sum(left_out.values()))
     return ExportResult(path, len(rows), left_out)
+
+
+def iso_date(text: str) -> date:
+    """argparse ``type=`` for ``--new-since``: a clear message for a bad date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected a date like 2025-06-30, got {text!r}") from None
+
+
+def export_from_warehouse(db: str | Path, role: str, **options: Any) -> ExportResult:
+    """``export_shortlist`` for the CLI: opens the published warehouse read-only, exports, closes."""
+    from warehouse.connection import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return export_shortlist(con, role, **options)
+    finally:
+        con.close()

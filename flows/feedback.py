@@ -124,14 +124,14 @@ def _is_lock_error(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
-def _retry_locked(action: Callable[[], _T], what: str, wait: float = LOCK_WAIT_SECONDS) -> _T:
+def _retry_locked(action: Callable[[], _T], what: str, wait: float | None = None) -> _T:
     """Run ``action``, retrying while another process holds the sidecar lock.
 
     DuckDB lets one writer or many readers hold a file; marks and the night's
     merge hold the sidecar for milliseconds, so a short wait always suffices
     unless something is stuck, which is then reported clearly.
     """
-    deadline, pause = time.monotonic() + wait, 0.05
+    deadline, pause = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait), 0.05
     while True:
         try:
             return action()
@@ -339,6 +339,16 @@ def merge_feedback(staging_con: duckdb.DuckDBPyConnection, published_path: str |
     path = sidecar_path(published_path)
     if not path.exists():
         return staging_con.execute('SELECT count(*) FROM "feedback"').fetchone()[0]
+    try:
+        _mirror(staging_con, path)
+    except FeedbackError as exc:  # locked for long: the sidecar stays the truth, mirror next night
+        logger.warning("feedback not mirrored this night: %s", exc)
+    mirrored = staging_con.execute('SELECT count(*) FROM "feedback"').fetchone()[0]
+    logger.info("feedback mirrored into the warehouse: %d decisions", mirrored)
+    return mirrored
+
+
+def _mirror(staging_con: duckdb.DuckDBPyConnection, path: Path) -> None:
     with _attached_store(staging_con, path) as alias:
         staging_con.execute("BEGIN TRANSACTION")
         try:
@@ -354,9 +364,6 @@ def merge_feedback(staging_con: duckdb.DuckDBPyConnection, published_path: str |
         except Exception:
             staging_con.execute("ROLLBACK")
             raise
-    mirrored = staging_con.execute('SELECT count(*) FROM "feedback"').fetchone()[0]
-    logger.info("feedback mirrored into the warehouse: %d decisions", mirrored)
-    return mirrored
 
 
 # --- readers: the decisions in force now ---------------------------------------
@@ -392,3 +399,13 @@ def current_feedback(con: duckdb.DuckDBPyConnection, store: Path | None = None) 
             yield _current_sql(f'{alias}."feedback"', has_aliases)
         return
     yield _current_sql('"feedback"', has_aliases) if _exists(con, "feedback") else _EMPTY
+
+
+def mark_in_warehouse(db: str | Path, person: str, role: str, status: str, note: str | None = None,
+                      by: str | None = None) -> FeedbackResult:
+    """``mark`` for the CLI: opens the published warehouse read-only, marks, closes."""
+    con = connect(db, read_only=True)
+    try:
+        return mark(con, person, role, status, note, by)
+    finally:
+        con.close()

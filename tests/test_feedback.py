@@ -2,15 +2,18 @@
 merges, and marks made while a night builds survive that night's publish."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import argparse
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.export import shortlist_rows
+from flows.export import export_from_warehouse, iso_date, shortlist_rows
 from flows.feedback import (
-    FeedbackError, current_feedback, mark, merge_feedback, open_store, sidecar_path,
+    FeedbackError, current_feedback, mark, mark_in_warehouse, merge_feedback, open_store, sidecar_path,
 )
 from sources.records import GithubUser, Speaker
 from warehouse import NightlyBuild, connect, load_page, migrate
@@ -233,3 +236,34 @@ def test_night_without_sidecar_keeps_the_mirror(db):
     with NightlyBuild(db) as staging:
         assert merge_feedback(staging, db) == 0
     assert published_feedback(db) == []
+
+
+# --- locks and CLI helpers ---------------------------------------------------------------
+HOLD_LOCK = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
+
+
+def test_locked_sidecar_gives_a_clear_error_and_does_not_break_the_night(db, monkeypatch):
+    open_store(sidecar_path(db)).close()
+    monkeypatch.setattr("flows.feedback.LOCK_WAIT_SECONDS", 0.3)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(sidecar_path(db))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(FeedbackError, match="locked by another process"):
+            mark_in_warehouse(db, "github:ada", "ml_engineer", "contacted")
+        with NightlyBuild(db) as staging:
+            assert merge_feedback(staging, db) == 0  # logged, the night goes on
+    finally:
+        holder.communicate("", timeout=30)
+    assert mark_in_warehouse(db, "github:ada", "ml_engineer", "contacted").status == "contacted"
+
+
+def test_cli_helpers(db, tmp_path):
+    mark_in_warehouse(db, "Ada Lovelace", "ml_engineer", "contacted", "called", "rita")
+    result = export_from_warehouse(db, "ml_engineer", top=1, fmt="csv", out=tmp_path / "out.csv")
+    assert result.rows == 1 and result.left_out_by_status == {"contacted": 1}
+    assert result.message() == (f"wrote 1 lead to {tmp_path / 'out.csv'}; "
+                                "1 left out (1 contacted); use --all to include them")
+    assert iso_date("2025-06-30") == date(2025, 6, 30)
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a date like"):
+        iso_date("30/06/2025")
