@@ -45,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("wrote %s", path)
         return 0
     world = load_world(args.world) if args.world else generate_world(args.people, args.seed)
-    server = SampleWorldServer(world, port=args.port, night=args.night).start()
+    try:
+        server = SampleWorldServer(world, port=args.port, night=args.night).start()
+    except OSError as exc:
+        logger.error("cannot listen on 127.0.0.1:%s: %s", args.port, exc)
+        return 1
     logger.info("base URL: %s  (config: replace %s with it; Ctrl-C stops)", server.base_url, BASE_URL_PLACEHOLDER)
     try:
         threading.Event().wait()
