@@ -411,3 +411,42 @@ def test_settings_modes():
     assert api.is_pretalx_api() and api.timeout_seconds == 30.0
     assert not settings(format="pretalx", url="https://example.org/speakers.json").is_pretalx_api()
     assert not settings(format="pretalx", url="data/s.json", talks_url="data/t.json").is_pretalx_api()
+
+
+# --- hostile objects ---------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st  # noqa: E402
+
+from sources.conferences import pretalx as pretalx_adapter  # noqa: E402
+from sources.conferences import pyvideo as pyvideo_adapter  # noqa: E402
+from sources.conferences import sessionize as sessionize_adapter  # noqa: E402
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                     st.text(max_size=30), st.sampled_from(["https://github.com/x", "@h", "=1+1", "2024-13-45"]))
+_json = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                     max_leaves=8)
+_FIELDS = ["code", "name", "title", "id", "fullName", "firstName", "lastName", "biography", "bio", "tagLine",
+           "submissions", "speakers", "sessions", "links", "answers", "questionAnswers", "slot", "start",
+           "track", "gitx", "twitter", "homepage", "mastodon_url", "description", "recorded", "related_urls",
+           "videos", "_source_path", "startsAt", "categoryItems", "abstract"]
+_objects = st.dictionaries(st.sampled_from(_FIELDS), _json, max_size=12)
+
+
+def _clean(record) -> None:
+    if record is None:
+        return
+    for value in (getattr(record, f) for f in record.__slots__):
+        assert value != ""  # missing is None, never ""
+        if isinstance(value, tuple):
+            assert all(item not in ("", None) for item in value)
+
+
+@hyp_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_objects)
+def test_hostile_objects_never_crash_the_adapters(obj):
+    conf = ConferenceSettings.from_dict("h", {"name": "h", "format": "pretalx", "url": "x.json"})
+    _clean(pretalx_adapter.speaker_from(obj, conf))
+    _clean(pretalx_adapter.talk_from(obj, conf))
+    _clean(sessionize_adapter.speaker_from(obj, conf))
+    _clean(sessionize_adapter.talk_from(obj, conf, {}))
+    _clean(pyvideo_adapter.talk_from(obj, conf))

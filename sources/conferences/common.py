@@ -147,6 +147,11 @@ def new_session():
     return make_session()
 
 
+def as_list(value: Any) -> list:
+    """A JSON array field, or ``[]`` for anything else (a string must not be iterated)."""
+    return value if isinstance(value, list) else []
+
+
 def expect_list(value: Any, where: str, what: str) -> list:
     if not isinstance(value, list):
         raise ParseError(f"{where}: expected {what}, got {type(value).__name__}")

@@ -197,7 +197,7 @@ def speaker_from(obj: dict, settings: ConferenceSettings, talk_codes: dict[str, 
         return None
     bio = c.text(obj.get("biography")) or c.text(obj.get("_body_markdown"))
     answers = _answers(obj.get("answers"))
-    own = [_ref(item, talk_codes or {}) for item in obj.get("submissions") or ()]
+    own = [_ref(item, talk_codes or {}) for item in c.as_list(obj.get("submissions"))]
     return Speaker(
         source=settings.name,
         speaker_key=code,
@@ -228,7 +228,7 @@ def talk_from(obj: dict, settings: ConferenceSettings, speaker_codes: dict[str, 
         happened_on=c.parse_day(slot.get("start") or obj.get("start")),
         url=c.text(obj.get("website_url")) or talk_url,
         track=c.text(obj.get("track")) if isinstance(obj.get("track"), (str, dict)) else None,
-        speaker_keys=c.unique(_ref(item, speaker_codes or {}) for item in obj.get("speakers") or ()),
+        speaker_keys=c.unique(_ref(item, speaker_codes or {}) for item in c.as_list(obj.get("speakers"))),
     )
 
 

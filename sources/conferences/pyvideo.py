@@ -156,11 +156,11 @@ def _folder_event(obj: dict) -> str | None:
 
 def _talk_url(obj: dict) -> str | None:
     """A video first (what a recruiter watches), else the first talk page link."""
-    for video in obj.get("videos") or ():
+    for video in c.as_list(obj.get("videos")):
         url = c.text(video.get("url")) if isinstance(video, dict) else c.text(video)
         if url:
             return url
-    for item in obj.get("related_urls") or ():
+    for item in c.as_list(obj.get("related_urls")):
         url = c.text(item.get("url")) if isinstance(item, dict) else c.text(item)
         if url and not _NOT_A_TALK_PAGE.search(url):
             return url

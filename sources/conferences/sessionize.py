@@ -82,7 +82,7 @@ def _track_names(categories: list[dict]) -> dict[str, tuple[str, str]]:
     out = {}
     for category in categories:
         title = c.text(category.get("title")) or ""
-        for item in category.get("items") or ():
+        for item in c.as_list(category.get("items")):
             if isinstance(item, dict) and c.text(item.get("id")) and c.text(item.get("name")):
                 out[c.text(item["id"])] = (title, c.text(item["name"]))
     return out
@@ -97,7 +97,7 @@ def speaker_from(obj: dict, settings: ConferenceSettings) -> Speaker | None:
             logger.warning("%s: skipped speaker %r without an id", settings.name, name)
         return None
     bio = c.text(obj.get("bio"))
-    links = [c.link(item.get("url"), _hint(item.get("linkType"))) for item in obj.get("links") or ()
+    links = [c.link(item.get("url"), _hint(item.get("linkType"))) for item in c.as_list(obj.get("links"))
              if isinstance(item, dict)]
     answers = _answers(obj.get("questionAnswers"))
     return Speaker(
@@ -109,7 +109,7 @@ def speaker_from(obj: dict, settings: ConferenceSettings) -> Speaker | None:
         tagline=c.text(obj.get("tagLine")),
         bio=bio,
         links=c.unique_links([*links, *answers.get("links", ()), *c.bio_links(bio)]),
-        talk_keys=c.unique(_id(item) for item in obj.get("sessions") or ()),
+        talk_keys=c.unique(_id(item) for item in c.as_list(obj.get("sessions"))),
     )
 
 
@@ -128,7 +128,7 @@ def talk_from(obj: dict, settings: ConferenceSettings, tracks: dict[str, tuple[s
         happened_on=c.parse_day(obj.get("startsAt")) or settings.date,
         url=c.text(obj.get("recordingUrl")) or c.text(obj.get("liveUrl")),
         track=_track(obj, tracks),
-        speaker_keys=c.unique(_id(item) for item in obj.get("speakers") or ()),
+        speaker_keys=c.unique(_id(item) for item in c.as_list(obj.get("speakers"))),
     )
 
 
@@ -139,15 +139,15 @@ def _id(item: Any) -> str | None:
 
 def _track(obj: dict, tracks: dict[str, tuple[str, str]]) -> str | None:
     """Item names of the session's "Track"/"Topic"/"Tags" categories, joined by ``; ``."""
-    items = [tracks.get(c.text(i) or "") for i in obj.get("categoryItems") or ()]
+    items = [tracks.get(c.text(i) or "") for i in c.as_list(obj.get("categoryItems"))]
     for word in _TRACK_CATEGORY_WORDS:
         names = [name for title, name in filter(None, items) if word in title.lower()]
         if names:
             return "; ".join(names)
-    for category in obj.get("categories") or ():  # view/Sessions embeds {name, categoryItems:[{name}]}
+    for category in c.as_list(obj.get("categories")):  # view/Sessions embeds {name, categoryItems:[{name}]}
         if isinstance(category, dict) and any(w in (c.text(category.get("name")) or "").lower()
                                               for w in _TRACK_CATEGORY_WORDS):
-            names = c.unique(i.get("name") for i in category.get("categoryItems") or () if isinstance(i, dict))
+            names = c.unique(i.get("name") for i in c.as_list(category.get("categoryItems")) if isinstance(i, dict))
             if names:
                 return "; ".join(names)
     return None
