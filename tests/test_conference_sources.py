@@ -68,6 +68,9 @@ def test_pretalx_juliacon_raw_api_objects(conf_dir):
     # GitHub URLs written into bios become typed links with the login
     palmes = by_name(speakers, "Paulito Palmes")
     assert "ppalmes" in links_of(palmes, "github")
+    # a repository in a bio is kept as a link but names no account (here an organisation's)
+    repo = next(link for link in palmes.links if link.url == "https://github.com/IBM/AutoMLPipeline.jl")
+    assert repo.kind == "github" and repo.value is None
     with_github_in_bio = [s for s in speakers.values() if "github.com" in (s.bio or "")]
     assert len(with_github_in_bio) == 11
     assert all(links_of(s, "github") for s in with_github_in_bio)
@@ -320,16 +323,24 @@ def test_pyvideo_list_object_and_name_collapse(tmp_path):
     talks = [
         {"title": "Deep RAG", "speakers": ["José Álvarez"], "recorded": "2024-05-01", "slug": "deep-rag",
          "related_urls": ["https://example.org/talk/deep-rag"], "videos": []},
-        {"title": "Evals", "speakers": ["Jose Alvarez", " "], "recorded": "2024-06-01",
-         "related_urls": [{"label": "licence", "url": "http://creativecommons.org/licenses/by/4.0/"}]},
+        {"title": "Evals", "speakers": ["Jose Alvarez", " "], "recorded": "2024-06-01", "tags": ["LLM", "eval"],
+         "related_urls": [{"label": "licence", "url": "http://creativecommons.org/licenses/by/4.0/"},
+                          {"label": "GitHub", "url": "https://github.com/JAlvarez"},
+                          {"label": "Code", "url": "https://github.com/acme/evals"}]},
+        {"title": "Panel", "speakers": ["Ana Costa", "Wei Zhang"], "recorded": "2024-06-02",
+         "related_urls": ["https://github.com/wzhang"]},
         {"description": "no title here", "speakers": ["Nobody"]},
     ]
     (tmp_path / "list.json").write_text(json.dumps(talks), "utf-8")
     speakers, got = read(settings(format="pyvideo", url=str(tmp_path / "list.json"), event="PyData Global"))
-    assert set(got) == {"deep-rag", "2024-06-01-evals"}
-    assert got["deep-rag"].url == "https://example.org/talk/deep-rag" and got["2024-06-01-evals"].url is None
+    assert set(got) == {"deep-rag", "2024-06-01-evals", "2024-06-02-panel"}
+    assert got["deep-rag"].url == "https://example.org/talk/deep-rag"
+    assert got["2024-06-01-evals"].url == "https://github.com/acme/evals" and got["2024-06-01-evals"].track == "LLM; eval"
     assert got["deep-rag"].event == "PyData Global"
-    assert list(speakers) == ["jose-alvarez"]  # one key per name slug within the source
+    assert list(speakers) == ["jose-alvarez", "ana-costa", "wei-zhang"]  # one key per name slug within the source
+    # a GitHub profile on a single-speaker talk is that speaker's; repos and panels say nothing
+    assert [(l.kind, l.value) for l in speakers["jose-alvarez"].links] == [("github", "jalvarez")]
+    assert speakers["wei-zhang"].links == ()
     assert speakers["jose-alvarez"].name == "José Álvarez"
     assert speakers["jose-alvarez"].talk_keys == ("deep-rag", "2024-06-01-evals")
     (tmp_path / "one.json").write_text(json.dumps(talks[0]), "utf-8")
@@ -376,10 +387,12 @@ def test_html_defaults_hostile_markup_and_layout_change(tmp_path, caplog):
         <a href="https://github.com/zoeng">gh</a><a href="javascript:alert(1)">x</a><a href="/me">me</a></div>
       <div class="sp"><h3>  </h3></div>
       <div class="sp"><h3>=HYPERLINK("http://x")</h3></div>
+      <div class="sp" id="zoe-ng-7f3a"><h3>Zoë Ng</h3></div>
     </body></html>""", "utf-8")
     caplog.set_level(logging.WARNING)
     speakers, talks = read(settings(format="html", url=str(page), selectors={"speaker": ".sp", "name": "h3", "links": "a"}))
-    assert list(speakers) == ["zoe-ng", "hyperlink-http-x"]
+    # default key: the block's id when present, else the name slug
+    assert list(speakers) == ["zoe-ng", "hyperlink-http-x", "zoe-ng-7f3a"]
     assert links_of(speakers["zoe-ng"], "github") == ["zoeng"] and len(speakers["zoe-ng"].links) == 1
     assert speakers["hyperlink-http-x"].name == '=HYPERLINK("http://x")'  # kept as text, never evaluated
     assert "without a name" in caplog.text

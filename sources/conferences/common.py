@@ -15,14 +15,14 @@ from typing import Any, Iterable, Iterator
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.http import fetch_bytes, make_session
-from sources.links import classify_url, urls_in_text
+from sources.links import classify_url, github_repo_from_url, urls_in_text
 from sources.records import Link
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # records per yielded Page: one warehouse transaction each
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D"})
-_BIO_LINK_KINDS = ("github", "homepage")
+_BIO_SKIP_KINDS = ("other", "email")
 
 
 def text(value: Any) -> str | None:
@@ -88,9 +88,22 @@ def handle_link(value: Any, base: str, hint: str) -> Link | None:
 
 
 def bio_links(bio: str | None) -> list[Link]:
-    """GitHub and homepage URLs that a speaker wrote into their bio."""
-    found = [classify_url(url) for url in urls_in_text(bio)]
-    return [item for item in found if item is not None and item.kind in _BIO_LINK_KINDS]
+    """Profile links a speaker wrote into their bio ("GitHub: https://github.com/x").
+
+    pretalx has no link fields, so bios are where speakers put them.  A
+    GitHub *repository* URL in a bio keeps its URL but no login: "I work on
+    https://github.com/IBM/AutoMLPipeline.jl" names an organisation's
+    project, not the speaker's account.
+    """
+    out: list[Link] = []
+    for url in urls_in_text(bio):
+        found = classify_url(url)
+        if found is None or found.kind in _BIO_SKIP_KINDS:
+            continue
+        if found.kind == "github" and github_repo_from_url(url):
+            found = Link("github", found.url, None)
+        out.append(found)
+    return out
 
 
 def unique_links(links: Iterable[Link | None]) -> tuple[Link, ...]:

@@ -21,7 +21,8 @@ recorded as the speaker published them.
   title, so a workshop given by two speakers is one talk with both;
 * ``key`` + ``key_attr``: the element and attribute holding the speaker key
   (an anchor id); ``key_attr`` alone reads the speaker element's attribute.
-  Default key: the slug of the name.
+  Default key: the speaker element's ``id`` when it has one (a page's own
+  anchor is its stablest key), else the slug of the name.
 
 Example -- the ConvergeSE 2018 speakers page::
 
@@ -120,9 +121,7 @@ def _speaker(block: Tag, settings: ConferenceSettings, taken: set[str]) -> Speak
 
 
 def _key_from_markup(block: Tag, sel: dict[str, str]) -> str | None:
-    attr = sel.get("key_attr") or ("id" if sel.get("key") else None)
-    if not attr:
-        return None
+    attr = sel.get("key_attr") or "id"
     element = block.select_one(sel["key"]) if sel.get("key") else block
     value = element.get(attr) if element is not None else None
     return c.text(value if isinstance(value, str) else None)

@@ -14,7 +14,9 @@ same name in one archive collapse into one speaker here; identity
 resolution later separates or joins people across sources.  A speaker's
 record lists all of their talks in the archive.  The talk key is the
 record's path without ``videos/`` and ``.json`` (``europython-2023/a-talk``),
-else its ``slug``, else the slug of ``recorded`` + title.
+else its ``slug``, else the slug of ``recorded`` + title.  A GitHub profile
+URL among ``related_urls`` of a single-speaker talk becomes that speaker's
+link (archives carry no other per-speaker data).
 
 Event.  From a ``[EuroPython 2023 — South Hall 2A on 2023-07-21]``
 description prefix (also giving the day), else the event folder of
@@ -30,6 +32,7 @@ from typing import Any, Iterator
 from sources.conferences import common as c
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
+from sources.links import github_login_from_url, github_repo_from_url
 from sources.records import Page, Speaker, Talk
 
 logger = logging.getLogger(__name__)
@@ -93,10 +96,13 @@ def records_from(objects: list[dict], settings: ConferenceSettings) -> tuple[lis
                 logger.info("%s: duplicate talk %r skipped", settings.name, talk.talk_key)
             continue
         talks[talk.talk_key] = talk
-        for name in _names(obj):
-            entry = speakers.setdefault(c.slugify(name), {"name": name, "talks": [], "events": set()})
+        names = _names(obj)
+        for name in names:
+            entry = speakers.setdefault(c.slugify(name), {"name": name, "talks": [], "events": set(), "links": []})
             entry["talks"].append(talk.talk_key)
             entry["events"].add(talk.event)
+            if len(names) == 1:
+                entry["links"] += _profile_links(obj)
     return list(talks.values()), [_speaker(key, entry, settings) for key, entry in speakers.items()]
 
 
@@ -117,7 +123,7 @@ def talk_from(obj: dict, settings: ConferenceSettings) -> Talk | None:
         abstract=abstract,
         happened_on=c.parse_day(prefix.group("day")) if prefix else c.parse_day(obj.get("recorded")),
         url=_talk_url(obj),
-        track=c.text(obj.get("category")),
+        track=c.text(obj.get("category")) or ("; ".join(c.unique(c.as_list(obj.get("tags")))) or None),
         speaker_keys=c.unique(c.slugify(name) for name in _names(obj)),
     )
 
@@ -134,8 +140,28 @@ def _speaker(key: str, entry: dict[str, Any], settings: ConferenceSettings) -> S
         speaker_key=key,
         name=entry["name"],
         event=events[0] if len(events) == 1 else settings.event,
+        links=c.unique_links(entry["links"]),
         talk_keys=c.unique(entry["talks"]),
     )
+
+
+def _profile_links(obj: dict) -> list:
+    """GitHub *profile* URLs among a single-speaker talk's related links.
+
+    Only profiles (``github.com/<login>``), and only when the talk has one
+    speaker: a repository or a shared talk says nothing about whose account
+    it is.
+    """
+    out = []
+    for item in c.as_list(obj.get("related_urls")):
+        url = c.text(item.get("url")) if isinstance(item, dict) else c.text(item)
+        if url and _is_github_profile(url):
+            out.append(c.link(url))
+    return out
+
+
+def _is_github_profile(url: str) -> bool:
+    return bool(github_login_from_url(url)) and not github_repo_from_url(url)
 
 
 def _talk_key(obj: dict, title: str) -> str:
@@ -155,13 +181,14 @@ def _folder_event(obj: dict) -> str | None:
 
 
 def _talk_url(obj: dict) -> str | None:
-    """A video first (what a recruiter watches), else the first talk page link."""
+    """A video first (what a recruiter watches), else the first talk page link
+    (licences and speakers' GitHub profiles are not talk pages)."""
     for video in c.as_list(obj.get("videos")):
         url = c.text(video.get("url")) if isinstance(video, dict) else c.text(video)
         if url:
             return url
     for item in c.as_list(obj.get("related_urls")):
         url = c.text(item.get("url")) if isinstance(item, dict) else c.text(item)
-        if url and not _NOT_A_TALK_PAGE.search(url):
+        if url and not _NOT_A_TALK_PAGE.search(url) and not _is_github_profile(url):
             return url
     return None
