@@ -12,7 +12,8 @@ counts as irrelevant).  Relevance comes from truth_leads.csv
                 from the truth's own best k; a true person reached by two
                 ranked person_ids counts once (the second is a duplicate, gain 0).
 
-Also reported: recall of the truth's red flags (truth_flags.csv) among the
+Also reported: the same two scores with duplicates skipped (how well the
+ranking would do with perfect identity resolution), and recall of the truth's red flags (truth_flags.csv) among the
 ranked people's `red_flags`.
 
 Usage:
@@ -52,19 +53,28 @@ def dcg(gains: list[float]) -> float:
     return sum(g / math.log2(i + 2) for i, g in enumerate(gains))
 
 
-def score_role(ranked: list[str], mapping: dict[str, str], relevance: dict[str, int], k: int = 10) -> dict:
-    """precision@k and nDCG@k of one role's ranked person_ids."""
+def score_role(ranked: list[str], mapping: dict[str, str], relevance: dict[str, int], k: int = 10,
+               *, skip_duplicates: bool = False) -> dict:
+    """precision@k and nDCG@k of one role's ranked person_ids.
+
+    A true person reached again by a later person_id (identity resolution
+    left them split) scores 0, or, with ``skip_duplicates``, is skipped: the
+    latter isolates ranking quality from identity-resolution quality."""
     seen: set[str] = set()
     rels = []
-    for pid in ranked[:k]:
+    for pid in ranked:
+        if len(rels) == k:
+            break
         true = mapping.get(pid)
+        if skip_duplicates and true is not None and true in seen:
+            continue
         rel = relevance.get(true, 0) if true is not None and true not in seen else 0
         if true is not None:
             seen.add(true)
         rels.append(rel)
     ideal = sorted(relevance.values(), reverse=True)[:k]
     ideal_dcg = dcg([2 ** r - 1 for r in ideal])
-    precision = sum(1 for r in rels if r > 0) / k if ranked else 0.0
+    precision = sum(1 for r in rels if r > 0) / k if rels else 0.0
     ndcg = dcg([2 ** r - 1 for r in rels]) / ideal_dcg if ideal_dcg else 0.0
     return {"precision_at_k": round(precision, 4), "ndcg_at_k": round(ndcg, 4), "k": k,
             "relevant_in_truth": sum(1 for r in relevance.values() if r > 0), "top_relevance": rels}
@@ -107,8 +117,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, k: int = 10) -> di
     roles = {}
     for role, relevance in sorted(leads.items()):
         ranked = [pid for (pid,) in con.execute(
-            'SELECT "person_id" FROM "role_scores" WHERE "role" = ? ORDER BY "rank" LIMIT ?', [role, k]).fetchall()]
+            'SELECT "person_id" FROM "role_scores" WHERE "role" = ? ORDER BY "rank" LIMIT ?', [role, 5 * k]).fetchall()]
         roles[role] = score_role(ranked, mapping, relevance, k)
+        deduped = score_role(ranked, mapping, relevance, k, skip_duplicates=True)
+        roles[role]["dedup_precision_at_k"] = deduped["precision_at_k"]
+        roles[role]["dedup_ndcg_at_k"] = deduped["ndcg_at_k"]
     return {"roles": roles, "mapped_people": len(mapping),
             "red_flag_recall": flag_recall(flags, _shown_flags(con, mapping)),
             "target": TARGET, "meets_target": all(min(r["precision_at_k"], r["ndcg_at_k"]) >= TARGET
@@ -144,9 +157,10 @@ def _report(result: dict, as_json: bool) -> None:
         sys.stdout.write(json.dumps(result, indent=1) + "\n")
         return
     k = next(iter(result["roles"].values()))["k"] if result["roles"] else 10
-    lines = [f"{'role':22} {'P@' + str(k):>7} {'nDCG@' + str(k):>8}  top relevance"]
+    lines = [f"{'role':22} {'P@' + str(k):>7} {'nDCG@' + str(k):>8}   {'(same, duplicates skipped)':26}  top relevance"]
     for role, r in result["roles"].items():
-        lines.append(f"{role:22} {r['precision_at_k']:7.2f} {r['ndcg_at_k']:8.2f}  {r['top_relevance']}")
+        lines.append(f"{role:22} {r['precision_at_k']:7.2f} {r['ndcg_at_k']:8.2f}   "
+                     f"{r['dedup_precision_at_k']:7.2f} {r['dedup_ndcg_at_k']:8.2f}{'':10}  {r['top_relevance']}")
     lines.append(f"red-flag recall: {result['red_flag_recall']}   target {result['target']}: "
                  f"{'met' if result['meets_target'] else 'NOT met'}")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -33,21 +33,30 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     con.execute(sql, params or []).fetchall()
 
 
-def snapshot_evidence(con: duckdb.DuckDBPyConnection) -> None:
-    """Materialise `evidence` once with lower-cased match fields.
+def snapshot_evidence(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> None:
+    """Materialise `evidence` once with lower-cased match fields and a weight.
 
     `evidence` is a view over several joins; every keyword feature scans it,
-    so reading it once saves (features - 1) evaluations of the view."""
+    so reading it once saves (features - 1) evaluations of the view.
+    Weight `w` in (0, 1]: a contribution counts by its size (one commit to a
+    serving repo is weaker evidence than three hundred: log-scaled, full at
+    `contribution_saturation` commits), and old work decays with
+    `evidence_half_life_years` (ROLES.md: the last two years count most)."""
+    s = profiles.settings
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_ev" AS
 SELECT e."evidence_id", e."person_id", e."kind", e."source", e."title", e."url",
        e."happened_on", e."amount", e."venue",
+       CASE WHEN e."kind" = 'contribution' AND e."amount" IS NOT NULL
+            THEN least(1.0, ln(1 + greatest(e."amount", 1)) / ln(1 + ?::DOUBLE)) ELSE 1.0 END
+     * CASE WHEN e."happened_on" IS NULL THEN 1.0
+            ELSE pow(0.5, greatest(0, date_diff('day', e."happened_on", ?::DATE)) / 365.25 / ?::DOUBLE) END AS "w",
        lower(coalesce(e."title", ''))                        AS "m_title",
        lower(coalesce(e."text", ''))                         AS "m_text",
        lower(coalesce(array_to_string(e."tags", ' '), ''))   AS "m_tags",
        lower(coalesce(e."venue", ''))                        AS "m_venue"
 FROM "evidence" e
-WHERE e."person_id" IS NOT NULL''')
+WHERE e."person_id" IS NOT NULL''', [s.contribution_saturation, now, s.evidence_half_life_years])
 
 
 def create_outputs(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,10 +86,11 @@ WHERE list_contains(?::VARCHAR[], "kind") AND regexp_matches({hay}, ?)''',
 
 
 def keyword_values(con: duckdb.DuckDBPyConnection, feature: KeywordFeature) -> None:
-    """value = min(1, matching rows / saturation); detail = the most recent match."""
+    """value = min(1, Σ evidence weight of matching rows / saturation);
+    detail = the most recent match."""
     run(con, '''
 INSERT INTO "person_features"
-SELECT fe."person_id", fe."feature", least(1.0, count(*) / ?::DOUBLE), count(*)::INTEGER,
+SELECT fe."person_id", fe."feature", least(1.0, sum(e."w") / ?::DOUBLE), count(*)::INTEGER,
        arg_max(e."title", coalesce(e."happened_on", DATE '0001-01-01'))
 FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
 WHERE fe."feature" = ?
@@ -170,7 +180,7 @@ SELECT "person_id", "feature", "evidence_id", NULL FROM ranked WHERE "rn" <= ?''
 
 def compute_features(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
     """All steps in order; returns the number of person_features rows."""
-    snapshot_evidence(con)
+    snapshot_evidence(con, profiles, now)
     create_outputs(con)
     for feature in profiles.features.values():
         keyword_hits(con, feature)

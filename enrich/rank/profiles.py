@@ -66,6 +66,8 @@ class Settings:
     volume_saturation: float = 30.0
     reach_followers_saturation: float = 1000.0
     reach_talks_saturation: float = 5.0
+    contribution_saturation: float = 100.0
+    evidence_half_life_years: float = 4.0
     production_features: tuple[str, ...] = ("production_ml",)
     evaluation_features: tuple[str, ...] = ("evaluation_fluency",)
 
@@ -186,7 +188,8 @@ def _settings(spec: dict[str, Any], keyword_features: set[str]) -> Settings:
     defaults = Settings()
     _only_keys(spec, tuple(Settings.__dataclass_fields__), "settings.")
     values: dict[str, Any] = {}
-    for name in ("recent_years", "volume_saturation", "reach_followers_saturation", "reach_talks_saturation"):
+    for name in ("recent_years", "volume_saturation", "reach_followers_saturation", "reach_talks_saturation",
+                 "contribution_saturation", "evidence_half_life_years"):
         values[name] = _number(spec.get(name, getattr(defaults, name)), f"settings.{name}", positive=True)
     for name in ("production_features", "evaluation_features"):
         names = _strings(spec.get(name, list(getattr(defaults, name))), f"settings.{name}")

@@ -76,7 +76,7 @@ WITH top AS (
                 WHEN "t"."kind" IN ('contribution', 'repo')
                     THEN coalesce("t"."matched" || ' in ', '') || left("t"."title", ?)
                 WHEN "t"."kind" = 'profile'
-                    THEN coalesce('"' || "t"."matched" || '" in ', '') || 'bio "' || left("t"."title", ?) || '"'
+                    THEN coalesce('"' || "t"."matched" || '" in bio', 'bio')
                 ELSE "t"."kind" || ' "' || left("t"."title", ?) || '"' || coalesce(' (' || "t"."year" || ')', '')
            END AS "cite"
     FROM top
@@ -92,7 +92,7 @@ SELECT pf."person_id", pf."feature", l."builtin",
 FROM "person_features" pf
 JOIN "_rk_labels" l USING ("feature")
 LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."feature"''',
-        [TITLE_CHARS, TITLE_CHARS, TITLE_CHARS])
+        [TITLE_CHARS, TITLE_CHARS])
 
 
 def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
