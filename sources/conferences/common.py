@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from sources.conferences.settings import ConferenceSettings
-from sources.errors import ParseError
 from sources.http import fetch_bytes, make_session
 from sources.links import classify_url, github_repo_from_url, urls_in_text
 from sources.records import Link
@@ -165,11 +164,13 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def expect_list(value: Any, where: str, what: str) -> list:
-    if not isinstance(value, list):
-        raise ParseError(f"{where}: expected {what}, got {type(value).__name__}")
-    return value
-
-
 def skip_nameless(source: str, kind: str, key: Any) -> None:
+    """A record nobody can be identified by is logged and left out, not an error."""
     logger.warning("%s: skipped a %s without a name (key %r)", source, kind, key)
+
+
+def skip_incomplete(source: str, kind: str, name: str | None, key: str | None) -> None:
+    if not name:
+        skip_nameless(source, kind, key)
+    else:
+        logger.warning("%s: skipped %s %r without a key", source, kind, name)

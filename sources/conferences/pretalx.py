@@ -192,8 +192,7 @@ def speaker_from(obj: dict, settings: ConferenceSettings, talk_codes: dict[str, 
     """One pretalx (or EuroPython-derived) speaker object -> `Speaker`."""
     name, code = c.text(obj.get("name")), c.text(obj.get("code"))
     if not name or not code:
-        c.skip_nameless(settings.name, "speaker", code) if not name else \
-            logger.warning("%s: skipped speaker %r without a code", settings.name, name)
+        c.skip_incomplete(settings.name, "speaker", name, code)
         return None
     bio = c.text(obj.get("biography")) or c.text(obj.get("_body_markdown"))
     answers = _answers(obj.get("answers"))

@@ -93,8 +93,7 @@ def speaker_from(obj: dict, settings: ConferenceSettings) -> Speaker | None:
     key = c.text(obj.get("id"))
     name = c.text(obj.get("fullName")) or " ".join(c.unique([obj.get("firstName"), obj.get("lastName")])) or None
     if not name or not key:
-        c.skip_nameless(settings.name, "speaker", key) if not name else \
-            logger.warning("%s: skipped speaker %r without an id", settings.name, name)
+        c.skip_incomplete(settings.name, "speaker", name, key)
         return None
     bio = c.text(obj.get("bio"))
     links = [c.link(item.get("url"), _hint(item.get("linkType"))) for item in c.as_list(obj.get("links"))
