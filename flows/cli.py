@@ -60,6 +60,23 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shortlist(args: argparse.Namespace) -> int:
+    from flows.export import export_from_warehouse
+
+    result = export_from_warehouse(args.db, args.role, top=args.top, fmt=args.format, out=args.out,
+                                   new_since=args.new_since, include_all_statuses=args.include_all)
+    print(result.message())
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    from flows.feedback import mark_in_warehouse
+
+    result = mark_in_warehouse(args.db, args.person, args.role, args.status, args.note, args.by)
+    print(result.message())
+    return 0
+
+
 def _read_only(db: str, connect: Callable):
     try:
         return connect(db, read_only=True)
@@ -76,6 +93,11 @@ COMMANDS = {
     "sql": (cmd_sql, "Run a read-only SQL query on the warehouse (leads, shortlist(role, n), people, evidence ...).",
             "examples:\n  talent-signals sql --db talent.duckdb \"SELECT * FROM shortlist('mlops_engineer', 25)\"\n"
             "  talent-signals sql --db talent.duckdb --format csv \"SELECT name, score FROM leads WHERE role = 'ml_engineer'\""),
+    "shortlist": (cmd_shortlist, "Export a role's ranked leads for an applicant-tracking system (csv, xlsx, parquet, json).",
+                  "examples:\n  talent-signals shortlist mlops_engineer --top 25 --format xlsx --out mlops.xlsx\n"
+                  "  talent-signals shortlist ai_product_manager --new-since 2026-11-01 --format csv"),
+    "mark": (cmd_mark, "Record a recruiter's decision about a lead; it survives later nights and identity merges.",
+             "example:\n  talent-signals mark p_3f2a9c01d4e5 --role mlops_engineer --status contacted --note \"emailed 2026-11-30\""),
 }
 
 
@@ -91,6 +113,28 @@ def _add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("query", help="SQL to run, or - to read it from stdin")
         parser.add_argument("--db", default=DEFAULT_DB, help="warehouse path (default: %(default)s)")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    if name == "shortlist":
+        from flows.export import FORMATS, iso_date
+
+        parser.add_argument("role", help="role name, e.g. mlops_engineer")
+        parser.add_argument("--top", type=int, default=25, help="number of leads (default: %(default)s)")
+        parser.add_argument("--format", choices=FORMATS, default="csv")
+        parser.add_argument("--out", type=Path, default=Path("out"), help="file or directory (default: %(default)s)")
+        parser.add_argument("--new-since", type=iso_date, help="only leads first seen on or after DATE (YYYY-MM-DD)")
+        parser.add_argument("--all", dest="include_all", action="store_true",
+                            help="include people marked contacted or not_a_fit")
+        parser.add_argument("--db", default=DEFAULT_DB, help="warehouse path (default: %(default)s)")
+    if name == "mark":
+        import getpass
+
+        from flows.feedback import STATUSES
+
+        parser.add_argument("person", help="person_id or exact name")
+        parser.add_argument("--role", required=True, help="role name, e.g. mlops_engineer")
+        parser.add_argument("--status", required=True, choices=STATUSES)
+        parser.add_argument("--note", help="free text kept with the decision")
+        parser.add_argument("--by", default=getpass.getuser(), help="who decided (default: %(default)s)")
+        parser.add_argument("--db", default=DEFAULT_DB, help="warehouse path (default: %(default)s)")
     if name in ("run", "demo"):
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
 
@@ -127,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CliError, ConfigError) as exc:
+        print(f"talent-signals: error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # FeedbackError / ExportError: user input problems
+        if type(exc).__name__ not in ("FeedbackError", "ExportError"):
+            raise
         print(f"talent-signals: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

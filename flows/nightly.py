@@ -19,6 +19,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import AppConfig, SourceSpec, load_config
+from flows.feedback import merge_feedback
 from flows.wiring import pull_function
 from sources.errors import RateLimited, SourceError
 from warehouse import NightlyBuild, load_page
@@ -165,6 +166,7 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
             record_source(con, ctx.run_id, outcome)
         enrich_stats = _enrich(con, config, now)
         status = finish_run(con, ctx.run_id, outcomes)
+        merge_feedback(con, config.warehouse_path)
         build.publish()
     except BaseException:
         build.abort()
