@@ -19,7 +19,9 @@ from sources.records import GithubContribution, GithubRepo, GithubUser
 
 logger = logging.getLogger(__name__)
 
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*$")
+# Today's rule is alphanumerics and single inner hyphens; early accounts
+# (e.g. "up_the_irons", id 45) kept underscores, so those are accepted too.
+_LOGIN = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_]))*$")
 GITHUB_WEB = "https://github.com"
 
 
@@ -59,7 +61,7 @@ def repo_from_json(data: Any, languages: Mapping[str, Any] | None = None) -> Git
         languages=languages_from_json(languages or {}, full_name),
         stars=_int(data.get("stargazers_count")),
         forks=_int(data.get("forks_count")),
-        pushed_at=parse_timestamp(data.get("pushed_at"), f"repository {full_name} pushed_at"),
+        pushed_at=_optional_timestamp(data.get("pushed_at"), f"repository {full_name} pushed_at"),
         homepage=_text(data.get("homepage")),
     )
 
@@ -106,7 +108,7 @@ def user_from_rest(data: Any) -> GithubUser:
         email=_email(data.get("email")),
         followers=_int(data.get("followers")),
         public_repos=_int(data.get("public_repos")),
-        created_at=parse_timestamp(data.get("created_at"), f"user {login} created_at"),
+        created_at=_optional_timestamp(data.get("created_at"), f"user {login} created_at"),
         user_type=_text(data.get("type")),
     )
 
@@ -130,7 +132,7 @@ def user_from_graphql(node: Any) -> GithubUser:
         email=_email(node.get("email")),
         followers=_count(node.get("followers")),
         public_repos=_count(node.get("repositories")),
-        created_at=parse_timestamp(node.get("createdAt"), f"user {login} createdAt"),
+        created_at=_optional_timestamp(node.get("createdAt"), f"user {login} createdAt"),
         user_type="User",  # user(login:) resolves only User accounts
     )
 
@@ -148,6 +150,15 @@ def parse_timestamp(value: Any, what: str) -> datetime | None:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)  # GitHub timestamps are UTC
     return stamp.astimezone(timezone.utc)
+
+
+def _optional_timestamp(value: Any, what: str) -> datetime | None:
+    """A bad timestamp in an optional field drops the field, not the record."""
+    try:
+        return parse_timestamp(value, what)
+    except ParseError as exc:
+        logger.warning("%s; field left empty", exc)
+        return None
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:

@@ -1,0 +1,484 @@
+"""GitHub source: settings, parsing of real recorded API responses, and
+`pull()` end to end through real PyGithub against a local http.server."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from datetime import timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from sources.errors import ParseError, RateLimited, SourceError
+from sources.github import contributors_etag_key, pull, repo_etag_key
+from sources.github.client import build_client
+from sources.github.graphql import build_users_query
+from sources.github.parse import contribution_from_json, repo_from_json, user_from_graphql, user_from_rest
+from sources.github.settings import GithubSettings
+from sources.records import GithubContribution, GithubRepo, GithubUser
+
+SENTINEL = "ghp_SENTINEL0token0must0never0leak0123456"
+TOKEN_ENV = "TS_TEST_GITHUB_TOKEN"
+
+
+# --- real recorded data --------------------------------------------------------------
+def _records(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_github3py_contributors_two_pages_give_102_contributions(real_data):
+    pages = _records(real_data / "github" / "github3py" / "repos_sigmavirus24_github3.py_contributors_2018.json")
+    assert 'rel="next"' in pages[0]["link_header"]
+    found = [contribution_from_json("sigmavirus24/github3.py", item) for page in pages for item in page["body"]]
+    users = [c for c in found if c is not None]
+    assert len(found) == 102
+    assert all(c.repo == "sigmavirus24/github3.py" and c.login == c.login.lower() for c in users)
+    top = users[0]
+    assert top.login == "sigmavirus24" and top.contributions == pages[0]["body"][0]["contributions"]
+    skipped = [item for page in pages for item in page["body"] if item.get("type") != "User"]
+    assert len(users) == 102 - len(skipped)
+
+
+def test_pygithub_2012_contributors_without_type_are_users(real_data):
+    page = _records(real_data / "github" / "pygithub" / "repos_PyGithub_PyGithub_contributors_2012.json")[0]
+    [contribution] = [contribution_from_json("PyGithub/PyGithub", item) for item in page["body"]]
+    assert contribution == GithubContribution("pygithub/pygithub", "jacquev6", 355)
+
+
+def test_user_profiles_parse_with_accents_and_aware_timestamps(real_data):
+    profiles = _records(real_data / "github" / "pygithub" / "users_profiles.json")
+    users = [user_from_rest(p["body"]) for p in profiles]
+    assert len(users) == 25
+    assert sum(u.user_type == "Organization" for u in users) == 4
+    for user, raw in zip(users, profiles):
+        body = raw["body"]
+        assert user.login == body["login"].lower()
+        assert user.name == ((body.get("name") or "").strip() or None)  # accents kept verbatim
+        assert user.created_at is None or user.created_at.tzinfo == timezone.utc
+        assert user.email is None or "@" in user.email
+        assert "avatar" not in repr(user)
+    assert next(u for u in users if u.login == "klmitch").created_at is None  # recorded as "foobar"
+    accented = [u.name for u in users if u.name and re.search(r"[^\x00-\x7f]", u.name)]
+    raw_accented = [p["body"]["name"] for p in profiles if p["body"].get("name") and re.search(r"[^\x00-\x7f]", p["body"]["name"])]
+    assert accented == [n.strip() for n in raw_accented]
+
+
+def test_sigmavirus24_profile(real_data):
+    records = _records(real_data / "github" / "github3py" / "users_sigmavirus24_profile_and_public_events_2017.json")
+    body = next(r["body"] for r in records if r["url"].endswith("/users/sigmavirus24"))
+    user = user_from_rest(body)
+    assert user.login == "sigmavirus24" and user.user_id == body["id"]
+    assert user.name == body["name"] and user.followers == body["followers"]
+    assert user.public_repos == body["public_repos"]
+    assert user.created_at.isoformat().startswith(body["created_at"][:19])
+    assert user.html_url == "https://github.com/sigmavirus24"
+
+
+@pytest.mark.parametrize("relative, count", [
+    ("github3py/orgs_github3py_members_2017.json", 6),
+    ("pygithub/orgs_BeaverSoftware_members_2012.json", 3),
+    ("pygithub/users_jacquev6_followers_2012.json", 13),
+    ("pygithub/repos_PyGithub_PyGithub_stargazers_3pages_2012.json", 67),
+    ("pygithub/users_list_since0_since135_2013.json", 200),
+])
+def test_user_lists_parse_every_entry(real_data, relative, count):
+    pages = _records(real_data / "github" / relative)
+    users = [user_from_rest(item) for page in pages for item in page["body"]]
+    assert len(users) == count
+    assert len({u.login for u in users}) == count
+
+
+@pytest.mark.parametrize("relative, count", [
+    ("pygithub/search_users_location_Berlin_pages1-2_2014.json", 60),
+    ("pygithub/search_users_vincent_sort_followers_2014.json", 30),
+])
+def test_search_users_items_parse(real_data, relative, count):
+    pages = _records(real_data / "github" / relative)
+    users = [user_from_rest(item) for page in pages for item in page["body"]["items"]]
+    assert len(users) == count
+    assert all(u.html_url.startswith("https://github.com/") for u in users)
+
+
+@pytest.mark.parametrize("relative, count", [
+    ("pygithub/users_jacquev6_repos_owner_2020.json", 10),
+    ("pygithub/users_jacquev6_repos_2012.json", 11),
+    ("github3py/users_dstufft_repos_2017.json", 100),
+])
+def test_repo_lists_parse(real_data, relative, count):
+    pages = _records(real_data / "github" / relative)
+    repos = [repo_from_json(item) for page in pages for item in page["body"]]
+    assert len(repos) == count
+    assert all(r.full_name == r.full_name.lower() and r.pushed_at is None or r.pushed_at.tzinfo for r in repos)
+
+
+def test_repo_fields_and_languages_from_real_2020_payload(real_data):
+    page = _records(real_data / "github" / "pygithub" / "users_jacquev6_repos_owner_2020.json")[0]
+    body = page["body"][0]
+    repo = repo_from_json(body, {"C++": 10, "Python": 500})
+    assert repo.full_name == body["full_name"].lower() and repo.html_url == body["html_url"]
+    assert repo.topics == () and body.get("topics") is None  # null topics -> empty tuple
+    assert repo.languages == (("Python", 500), ("C++", 10))
+    assert (repo.stars, repo.forks) == (body["stargazers_count"], body["forks_count"])
+    assert repo.pushed_at.isoformat().startswith(body["pushed_at"][:19])
+
+
+def test_pygithub_replay_of_contributors_matches_extracted_json(real_data):
+    """The raw PyGithub replay file (10-line format) carries the same body."""
+    lines = (real_data / "github" / "pygithub" / "raw" / "Repository.testGetContributors.txt").read_text().splitlines()
+    body = json.loads(lines[9])
+    assert [contribution_from_json("pygithub/pygithub", item).login for item in body] == ["jacquev6"]
+
+
+def test_search_users_raw_replay_parses(real_data):
+    lines = (real_data / "github" / "pygithub" / "raw" / "Search.testPaginateSearchUsers.txt").read_text().splitlines()
+    bodies = [json.loads(line) for line in lines if line.startswith('{"total_count"')]
+    assert bodies and sum(len(b["items"]) for b in bodies) == sum(len([user_from_rest(i) for i in b["items"]]) for b in bodies)
+
+
+# --- parse edge cases ----------------------------------------------------------------
+def test_bots_and_anonymous_contributors_are_skipped(caplog):
+    caplog.set_level(logging.INFO, logger="sources.github")
+    assert contribution_from_json("a/b", {"login": "dependabot[bot]", "type": "Bot", "contributions": 9}) is None
+    assert contribution_from_json("a/b", {"type": "Anonymous", "email": "x@y.z", "contributions": 3}) is None
+    assert "dependabot[bot]" in caplog.text
+
+
+@pytest.mark.parametrize("bad", [[1, 2], "text", None, {"full_name": None}])
+def test_malformed_repo_payload_is_a_parse_error(bad):
+    with pytest.raises(ParseError):
+        repo_from_json(bad)
+
+
+def test_graphql_node_fields():
+    user = user_from_graphql(_graphql_node("Zoe-X", "Zoë Ångström-Łukasz", email=""))
+    assert (user.login, user.name, user.location, user.email) == ("zoe-x", "Zoë Ångström-Łukasz", "Kraków", None)
+    assert (user.followers, user.public_repos, user.user_id) == (12, 3, 7)
+    assert user.created_at.tzinfo == timezone.utc and user.blog == "https://zoe.example.org"
+
+
+def test_users_query_quotes_logins_and_aliases():
+    query, aliases = build_users_query(["ann", "bob-2"])
+    assert aliases == {"u0": "ann", "u1": "bob-2"}
+    assert 'u1: user(login: "bob-2")' in query and "followers { totalCount }" in query
+
+
+# --- settings ------------------------------------------------------------------------
+def test_settings_defaults_and_repr_hides_token(monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, SENTINEL)
+    s = GithubSettings.from_dict("github", {"repos": ["Acme/Widgets"], "token_env": TOKEN_ENV})
+    assert (s.base_url, s.max_repos_per_org, s.max_contributors_per_repo) == ("https://api.github.com", 30, 100)
+    assert (s.profile_batch_size, s.use_graphql, s.max_rate_limit_wait_seconds) == (100, "auto", 60.0)
+    assert s.token() == SENTINEL and s.graphql_enabled()
+    assert SENTINEL not in repr(s) and SENTINEL not in str(s) and "(set)" in repr(s)
+
+
+def test_graphql_auto_mode(monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    public = GithubSettings.from_dict("github", {"repos": ["a/b"], "token_env": TOKEN_ENV})
+    local = GithubSettings.from_dict("github", {"repos": ["a/b"], "token_env": TOKEN_ENV, "base_url": "http://127.0.0.1:9/github"})
+    assert not public.graphql_enabled() and local.graphql_enabled()
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"repos": ["no-slash"]}, "sources.github.repos: every entry must be owner/name"),
+    ({"repos": "a/b"}, "sources.github.repos: must be a list"),
+    ({}, "sources.github.repos: at least one"),
+    ({"repos": ["a/b"], "profile_batch_size": 101}, "sources.github.profile_batch_size: must be an integer 1..100"),
+    ({"repos": ["a/b"], "use_graphql": "sometimes"}, "sources.github.use_graphql: must be one of"),
+    ({"repos": ["a/b"], "base_url": "ftp://x"}, "sources.github.base_url:"),
+    ({"repos": ["a/b"], "orgs": ["bad org"]}, "sources.github.orgs:"),
+    ({"repos": ["a/b"], "max_rate_limit_wait_seconds": -1}, "sources.github.max_rate_limit_wait_seconds:"),
+    ({"repos": ["a/b"], "tokne": "x"}, "sources.github.tokne: unknown key"),
+])
+def test_settings_errors_name_the_key(table, message):
+    with pytest.raises(ValueError) as info:
+        GithubSettings.from_dict("github", table)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_require_token_names_the_key(monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with pytest.raises(ValueError, match=r"^sources\.github\.require_token: .*TS_TEST_GITHUB_TOKEN"):
+        GithubSettings.from_dict("github", {"repos": ["a/b"], "token_env": TOKEN_ENV, "require_token": True})
+
+
+def test_graphql_url_for_a_prefixed_local_base_url():
+    settings = GithubSettings.from_dict("github", {"repos": ["a/b"], "base_url": "http://127.0.0.1:8123/github/"})
+    client = build_client(settings)
+    try:
+        assert client.requester.graphql_url == "http://127.0.0.1:8123/github/graphql"
+    finally:
+        client.close()
+
+
+# --- local GitHub server ---------------------------------------------------------------
+def _graphql_node(login: str, name: str | None, email: str = "") -> dict:
+    return {
+        "login": login, "databaseId": 7, "name": name, "company": "@acme", "websiteUrl": "https://zoe.example.org",
+        "location": "Kraków", "bio": "", "twitterUsername": None, "email": email,
+        "followers": {"totalCount": 12}, "repositories": {"totalCount": 3},
+        "createdAt": "2015-03-01T10:00:00Z", "url": f"https://github.com/{login}",
+    }
+
+
+_ALIAS = re.compile(r'(\w+)\s*:\s*user\s*\(\s*login\s*:\s*"([^"]*)"\s*\)')
+FAR_RESET = str(int(time.time()) + 7200)
+
+
+class FakeGithub:
+    """State of the fake API: what exists, what was asked, which faults to play."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, str]] = []
+        self.auth_headers: set[str] = set()
+        self.contributors: dict[str, list[dict]] = {}
+        self.repos: set[str] = set()
+        self.rate_limited: set[str] = set()  # repo paths answering 403 rate limit
+        self.remaining = 4999
+        self.graphql_status = 200
+        self.lock = threading.Lock()
+
+    def add_repo(self, full: str, n_users: int, bots: int = 0) -> None:
+        self.repos.add(full)
+        people = [{"login": f"Dev{i:03d}", "id": 1000 + i, "type": "User", "contributions": 500 - i,
+                   "avatar_url": "https://avatars.example/x.png"} for i in range(n_users)]
+        people[1:1] = [{"login": f"robot{i}[bot]", "id": 9000 + i, "type": "Bot", "contributions": 400} for i in range(bots)]
+        self.contributors[full] = people
+
+    def known_login(self, login: str) -> str | None:
+        for people in self.contributors.values():
+            for person in people:
+                if person["login"].lower() == login.lower() and person["type"] == "User":
+                    return person["login"]
+        return None
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for _, path in self.requests if path.startswith(prefix))
+
+
+def _name(login: str) -> str:
+    return f"Zoë Ångström {login}"
+
+
+def _make_handler(fake: FakeGithub):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def _send(self, status: int, body, headers: dict | None = None) -> None:
+            payload = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            with fake.lock:
+                fake.remaining = max(0, fake.remaining - (status != 304))
+                remaining = fake.remaining
+            self.send_header("X-RateLimit-Limit", "5000")
+            self.send_header("X-RateLimit-Remaining", str(remaining))
+            self.send_header("X-RateLimit-Reset", FAR_RESET)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _record(self) -> tuple[str, dict]:
+            parts = urlsplit(self.path)
+            with fake.lock:
+                fake.requests.append((self.command, parts.path))
+                fake.auth_headers.add(self.headers.get("Authorization", ""))
+            return parts.path.removeprefix("/gh"), {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+        def do_POST(self):
+            path, _ = self._record()
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if path != "/graphql" or fake.graphql_status != 200:
+                return self._send(fake.graphql_status if path == "/graphql" else 404, {"message": "Not Found"})
+            data, errors = {}, []
+            for alias, login in _ALIAS.findall(body["query"]):
+                known = fake.known_login(login)  # GitHub matches logins case-insensitively
+                data[alias] = _graphql_node(known, _name(known)) if known else None
+                if not known:
+                    errors.append({"type": "NOT_FOUND", "path": [alias], "message": f"Could not resolve {login}"})
+            self._send(200, {"data": data, **({"errors": errors} if errors else {})})
+
+        def do_GET(self):
+            path, query = self._record()
+            parts = path.strip("/").split("/")
+            if parts[0] == "users" and len(parts) == 2:
+                return self._send(200, {"login": parts[1], "id": 1, "type": "User", "name": _name(parts[1]),
+                                        "html_url": f"https://github.com/{parts[1]}", "created_at": "2014-01-01T00:00:00Z"})
+            full = "/".join(parts[1:3])
+            if parts[0] != "repos" or full not in fake.repos:
+                return self._send(404, {"message": "Not Found", "documentation_url": "https://docs.github.com"})
+            if full in fake.rate_limited:
+                return self._send(403, {"message": "API rate limit exceeded for 127.0.0.1.",
+                                        "documentation_url": "https://docs.github.com/rest"},
+                                  {"X-RateLimit-Remaining": "0"})
+            tail = parts[3] if len(parts) > 3 else ""
+            if tail == "":
+                etag = f'W/"repo-{full}"'
+                if self.headers.get("If-None-Match") == etag:
+                    return self._send(304, None, {"ETag": etag})
+                return self._send(200, _repo_json(full), {"ETag": etag})
+            if tail == "languages":
+                return self._send(200, {"Python": 900, "Jupyter Notebook": 4000})
+            return self._contributors(full, query)
+
+        def _contributors(self, full: str, query: dict) -> None:
+            per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
+            people = fake.contributors[full]
+            chunk = people[(page - 1) * per_page: page * per_page]
+            headers = {"ETag": f'"contrib-{full}-{page}"'}
+            if page * per_page < len(people):
+                host, port = self.server.server_address[:2]
+                headers["Link"] = (f'<http://{host}:{port}/gh/repositories/1/contributors?per_page={per_page}'
+                                   f'&page={page + 1}>; rel="next"').replace("/repositories/1/", f"/repos/{full}/")
+            self._send(200, chunk, headers)
+
+    return Handler
+
+
+def _repo_json(full: str) -> dict:
+    return {"full_name": full.title(), "html_url": f"https://github.com/{full}", "description": "Ünïcode  tools ",
+            "topics": ["LLM", "mlops"], "stargazers_count": 42, "forks_count": 5,
+            "pushed_at": "2025-05-01T12:00:00Z", "homepage": "", "fork": False, "archived": False}
+
+
+@pytest.fixture
+def fake_github():
+    fake = FakeGithub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(fake))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/gh"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _settings(fake: FakeGithub, repos: list[str], **extra) -> GithubSettings:
+    table = {"repos": repos, "base_url": fake.base_url, "token_env": TOKEN_ENV,
+             "max_rate_limit_wait_seconds": 1, "timeout_seconds": 5, "max_contributors_per_repo": 1000, **extra}
+    return GithubSettings.from_dict("github", table)
+
+
+def test_pull_end_to_end_with_few_requests(fake_github, monkeypatch, caplog):
+    monkeypatch.setenv(TOKEN_ENV, SENTINEL)
+    caplog.set_level(logging.DEBUG)
+    fake_github.add_repo("acme/widgets", 150, bots=2)
+    pages = list(pull(_settings(fake_github, ["acme/widgets", "acme/missing"]), {}))
+
+    records = [r for p in pages for r in p.records]
+    [repo] = [r for r in records if isinstance(r, GithubRepo)]
+    contributions = [r for r in records if isinstance(r, GithubContribution)]
+    users = [r for r in records if isinstance(r, GithubUser)]
+    assert repo.full_name == "acme/widgets" and repo.description == "Ünïcode  tools"
+    assert repo.languages == (("Jupyter Notebook", 4000), ("Python", 900)) and repo.topics == ("llm", "mlops")
+    assert len(contributions) == 150 and contributions[0] == GithubContribution("acme/widgets", "dev000", 500)
+    assert len(users) == 150 and len({u.login for u in users}) == 150
+    assert users[0].name == "Zoë Ångström Dev000" and users[0].email is None
+    assert [len(p.records) for p in pages] == [151, 100, 50]  # repo page, then profile batches of 100
+
+    assert fake_github.count("/gh/repos/acme/widgets/contributors") == 2
+    assert fake_github.count("/gh/repos/acme/widgets/languages") == 1
+    assert fake_github.count("/gh/graphql") == 2
+    assert fake_github.count("/gh/users/") == 0  # no hidden per-contributor GETs
+    assert len(fake_github.requests) == 7  # + repo, + missing repo (404 skipped), nothing else
+
+    assert fake_github.auth_headers == {f"token {SENTINEL}"}  # the token was used ...
+    assert SENTINEL not in caplog.text  # ... but never logged (PyGithub DEBUG included)
+    assert all(SENTINEL not in repr(r) for r in records)
+    assert all(SENTINEL not in json.dumps(p.checkpoint) for p in pages)
+    assert "acme/missing" in caplog.text and "404" in caplog.text
+
+
+def test_second_run_with_etags_sends_if_none_match_and_yields_nothing_new(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/tiny", 3)
+    settings = _settings(fake_github, ["acme/tiny"])
+    first = list(pull(settings, {}))
+    state = {k: v for p in first for k, v in p.checkpoint.items()}
+    assert state[repo_etag_key("acme/tiny")] == 'W/"repo-acme/tiny"'
+    assert state[contributors_etag_key("acme/tiny")] == '"contrib-acme/tiny-1"'  # one page: worth storing
+
+    fake_github.requests.clear()
+    second = list(pull(settings, state))
+    assert [p.records for p in second] == [[]]
+    assert second[0].checkpoint == state  # ETags survive the quiet night
+    assert fake_github.requests == [("GET", "/gh/repos/acme/tiny")]
+
+
+def test_multi_page_contributor_list_stores_no_etag(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/widgets", 150)
+    pages = list(pull(_settings(fake_github, ["acme/widgets"]), {}))
+    assert contributors_etag_key("acme/widgets") not in pages[0].checkpoint
+
+
+def test_contributor_cap_stops_paging(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/widgets", 150)
+    pages = list(pull(_settings(fake_github, ["acme/widgets"], max_contributors_per_repo=20), {}))
+    assert sum(isinstance(r, GithubContribution) for r in pages[0].records) == 20
+    assert fake_github.count("/gh/repos/acme/widgets/contributors") == 1
+    assert sum(len(p.records) for p in pages[1:]) == 20
+
+
+def test_graphql_failure_falls_back_to_rest_profiles(fake_github, monkeypatch, caplog):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/tiny", 3)
+    fake_github.graphql_status = 404
+    pages = list(pull(_settings(fake_github, ["acme/tiny"]), {}))
+    users = [r for p in pages for r in p.records if isinstance(r, GithubUser)]
+    assert sorted(u.login for u in users) == ["dev000", "dev001", "dev002"]
+    assert fake_github.count("/gh/graphql") == 1 and fake_github.count("/gh/users/") == 3
+    assert "falling back to REST" in caplog.text
+
+
+def test_use_graphql_never_uses_rest_only(fake_github, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, SENTINEL)
+    fake_github.add_repo("acme/tiny", 2)
+    list(pull(_settings(fake_github, ["acme/tiny"], use_graphql="never"), {}))
+    assert fake_github.count("/gh/graphql") == 0 and fake_github.count("/gh/users/") == 2
+
+
+def test_rate_limit_403_stops_cleanly_after_earlier_pages(fake_github, monkeypatch, caplog):
+    monkeypatch.setenv(TOKEN_ENV, SENTINEL)
+    fake_github.add_repo("acme/widgets", 5)
+    fake_github.add_repo("acme/limited", 5)
+    fake_github.rate_limited.add("acme/limited")
+    yielded = []
+    with pytest.raises(RateLimited) as info:
+        for page in pull(_settings(fake_github, ["acme/widgets", "acme/limited"]), {}):
+            yielded.append(page)
+    assert [type(r) for r in yielded[0].records][:1] == [GithubRepo] and len(yielded) == 1
+    assert "acme/limited" in str(info.value) and "max_rate_limit_wait_seconds" in str(info.value)
+    assert fake_github.count("/gh/repos/acme/limited") == 1  # the far reset was not waited for nor retried
+    assert SENTINEL not in str(info.value) and SENTINEL not in caplog.text
+
+
+def test_spent_budget_stops_before_the_next_request(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/widgets", 5)
+    fake_github.add_repo("acme/other", 5)
+    fake_github.remaining = 3  # repo, languages, contributors -> the budget reaches 0 (reset 2 h away)
+    yielded = []
+    with pytest.raises(RateLimited, match="rate budget spent"):
+        for page in pull(_settings(fake_github, ["acme/widgets", "acme/other"]), {}):
+            yielded.append(page)
+    assert len(yielded) == 1 and fake_github.count("/gh/repos/acme/other") == 0
+
+
+def test_unreachable_server_is_a_source_error(monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = GithubSettings.from_dict("github", {"repos": ["a/b"], "base_url": "http://127.0.0.1:9/gh",
+                                                   "token_env": TOKEN_ENV, "timeout_seconds": 2})
+    with pytest.raises(SourceError, match="repo a/b"):
+        list(pull(settings, {}))
