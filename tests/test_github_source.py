@@ -17,7 +17,7 @@ import pytest
 from sources.errors import ParseError, RateLimited, SourceError
 from sources.github import contributors_etag_key, pull, repo_etag_key
 from sources.github.client import build_client
-from sources.github.graphql import build_users_query
+from sources.github.graphql import GraphqlUnavailable, _users_from_answer, build_users_query
 from sources.github.parse import contribution_from_json, repo_from_json, user_from_graphql, user_from_rest
 from sources.github.settings import GithubSettings
 from sources.records import GithubContribution, GithubRepo, GithubUser
@@ -167,6 +167,21 @@ def test_users_query_quotes_logins_and_aliases():
     assert 'u1: user(login: "bob-2")' in query and "followers { totalCount }" in query
 
 
+def test_graphql_answer_with_a_missing_login_keeps_the_others(caplog):
+    caplog.set_level(logging.INFO, logger="sources.github")
+    answer = {"data": {"u0": _graphql_node("Ann", "Ann Ó"), "u1": None},
+              "errors": [{"type": "NOT_FOUND", "path": ["u1"], "message": "Could not resolve to a User"}]}
+    users = _users_from_answer(answer, {"u0": "ann", "u1": "ghost"})
+    assert [u.login for u in users] == ["ann"] and "ghost" in caplog.text
+
+
+def test_graphql_rate_limited_and_rejected_answers():
+    with pytest.raises(RateLimited):
+        _users_from_answer({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}, {"u0": "a"})
+    with pytest.raises(GraphqlUnavailable, match="Field 'user' doesn't exist"):
+        _users_from_answer({"errors": [{"message": "Field 'user' doesn't exist"}]}, {"u0": "a"})
+
+
 # --- settings ------------------------------------------------------------------------
 def test_settings_defaults_and_repr_hides_token(monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, SENTINEL)
@@ -241,6 +256,8 @@ class FakeGithub:
         self.rate_limited: set[str] = set()  # repo paths answering 403 rate limit
         self.remaining = 4999
         self.graphql_status = 200
+        self.faults: dict[str, tuple[int, bytes, dict]] = {}  # path -> raw (status, body, headers)
+        self.org_repos: dict[str, list[dict]] = {}
         self.lock = threading.Lock()
 
     def add_repo(self, full: str, n_users: int, bots: int = 0) -> None:
@@ -286,6 +303,14 @@ def _make_handler(fake: FakeGithub):
             self.end_headers()
             self.wfile.write(payload)
 
+        def _raw(self, status: int, payload: bytes, headers: dict) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
         def _record(self) -> tuple[str, dict]:
             parts = urlsplit(self.path)
             with fake.lock:
@@ -309,10 +334,14 @@ def _make_handler(fake: FakeGithub):
         def do_GET(self):
             path, query = self._record()
             parts = path.strip("/").split("/")
+            if path in fake.faults:
+                return self._raw(*fake.faults[path])
+            if parts[0] == "orgs" and parts[1] in fake.org_repos:
+                return self._send(200, fake.org_repos[parts[1]])
             if parts[0] == "users" and len(parts) == 2:
                 return self._send(200, {"login": parts[1], "id": 1, "type": "User", "name": _name(parts[1]),
                                         "html_url": f"https://github.com/{parts[1]}", "created_at": "2014-01-01T00:00:00Z"})
-            full = "/".join(parts[1:3])
+            full = "/".join(parts[1:3]).lower()  # GitHub resolves owner/name case-insensitively
             if parts[0] != "repos" or full not in fake.repos:
                 return self._send(404, {"message": "Not Found", "documentation_url": "https://docs.github.com"})
             if full in fake.rate_limited:
@@ -482,3 +511,61 @@ def test_unreachable_server_is_a_source_error(monkeypatch):
                                                    "token_env": TOKEN_ENV, "timeout_seconds": 2})
     with pytest.raises(SourceError, match="repo a/b"):
         list(pull(settings, {}))
+
+
+def test_429_without_retry_after_is_rate_limited(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/busy", 2)
+    fake_github.faults["/repos/acme/busy"] = (429, b'{"message": "Too Many Requests"}', {"Content-Type": "application/json"})
+    with pytest.raises(RateLimited, match=r"repo acme/busy: rate limited \(HTTP 429\)"):
+        list(pull(_settings(fake_github, ["acme/busy"]), {}))
+
+
+def test_retry_after_beyond_the_cap_is_not_slept(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/busy", 2)
+    fake_github.faults["/repos/acme/busy"] = (503, b'{"message": "busy"}', {"Retry-After": "3600"})
+    with pytest.raises(RateLimited, match="max_rate_limit_wait_seconds=1"):
+        list(pull(_settings(fake_github, ["acme/busy"]), {}))
+    assert fake_github.count("/gh/repos/acme/busy") == 1
+
+
+@pytest.mark.parametrize("body", [b'{"full_name": "acme/x", "trunc', b"<html>oops</html>", b"[1, 2]"])
+def test_malformed_repo_body_is_a_parse_error(fake_github, monkeypatch, body):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/broken", 2)
+    fake_github.faults["/repos/acme/broken"] = (200, body, {"Content-Type": "application/json"})
+    with pytest.raises(ParseError, match="acme/broken"):
+        list(pull(_settings(fake_github, ["acme/broken"]), {}))
+
+
+def test_hostile_contributor_entries_are_skipped(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/tiny", 2)
+    fake_github.contributors["acme/tiny"] += [
+        {"login": 'x") { id } evil: viewer { login } #', "type": "User", "contributions": 1},
+        {"login": "no-count", "type": "User"},
+        "not an object",
+    ]
+    pages = list(pull(_settings(fake_github, ["acme/tiny"]), {}))
+    logins = [r.login for p in pages for r in p.records if isinstance(r, GithubContribution)]
+    assert logins == ["dev000", "dev001"]
+    assert sorted(r.login for p in pages for r in p.records if isinstance(r, GithubUser)) == ["dev000", "dev001"]
+
+
+def test_orgs_add_public_non_fork_non_archived_repos_capped(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    for name in ("lab/a", "lab/b", "lab/c"):
+        fake_github.add_repo(name, 1)
+    fake_github.org_repos["lab"] = [
+        {"full_name": "lab/fork", "fork": True, "archived": False},
+        {"full_name": "lab/a", "fork": False, "archived": False},
+        {"full_name": "lab/old", "fork": False, "archived": True},
+        {"full_name": "lab/b", "fork": False, "archived": False},
+        {"full_name": "lab/c", "fork": False, "archived": False},
+    ]
+    settings = _settings(fake_github, ["Lab/A"], orgs=["lab", "ghost-org"], max_repos_per_org=2)
+    pages = list(pull(settings, {}))
+    repos = [r.full_name for p in pages for r in p.records if isinstance(r, GithubRepo)]
+    assert repos == ["lab/a", "lab/b"]  # Lab/A configured once; lab/c beyond the cap; forks/archived out
+    assert fake_github.count("/gh/orgs/ghost-org/repos") == 1  # a missing org is a logged skip

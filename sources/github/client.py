@@ -99,7 +99,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
         user_agent=USER_AGENT,
         **_pacing(settings.base_url),
     )
-    logger.info("GitHub: client for %s (%s)", settings.base_url, "token" if token else "anonymous, 60 requests/hour")
+    logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
     return GithubClient(gh, settings, token)
 
 
@@ -240,8 +240,11 @@ def api_errors(client: GithubClient, what: str) -> Iterator[None]:
         yield
     except UnknownObjectException:
         raise
-    except (RateLimited, ParseError, SourceError):
-        raise
+    except SourceError as exc:  # ours (ParseError, RateLimited, ...): make sure it names the subject
+        if what in str(exc):
+            raise
+        detail = str(exc).removeprefix("GitHub").lstrip(": ")
+        raise type(exc)(f"GitHub {what}: {detail}") from None
     except Exception as exc:  # noqa: BLE001 - every other failure must become a SourceError
         raise _translate(client, what, exc) from None
 
