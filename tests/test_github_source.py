@@ -255,6 +255,7 @@ class FakeGithub:
         self.repos: set[str] = set()
         self.rate_limited: set[str] = set()  # repo paths answering 403 rate limit
         self.remaining = 4999
+        self.reset = FAR_RESET
         self.graphql_status = 200
         self.faults: dict[str, tuple[int, bytes, dict]] = {}  # path -> raw (status, body, headers)
         self.org_repos: dict[str, list[dict]] = {}
@@ -297,7 +298,7 @@ def _make_handler(fake: FakeGithub):
                 remaining = fake.remaining
             self.send_header("X-RateLimit-Limit", "5000")
             self.send_header("X-RateLimit-Remaining", str(remaining))
-            self.send_header("X-RateLimit-Reset", FAR_RESET)
+            self.send_header("X-RateLimit-Reset", fake.reset)
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()
@@ -503,6 +504,18 @@ def test_spent_budget_stops_before_the_next_request(fake_github, monkeypatch):
         for page in pull(_settings(fake_github, ["acme/widgets", "acme/other"]), {}):
             yielded.append(page)
     assert len(yielded) == 1 and fake_github.count("/gh/repos/acme/other") == 0
+
+
+def test_spent_budget_with_a_near_reset_waits_within_the_cap_and_goes_on(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    slept: list[float] = []
+    monkeypatch.setattr("sources.github.client.time.sleep", slept.append)
+    fake_github.add_repo("acme/widgets", 5)
+    fake_github.add_repo("acme/other", 5)
+    fake_github.remaining, fake_github.reset = 3, str(int(time.time()) + 2)
+    pages = list(pull(_settings(fake_github, ["acme/widgets", "acme/other"], max_rate_limit_wait_seconds=10), {}))
+    assert slept and all(0 < s <= 10 for s in slept)  # waited (at most the cap) instead of stopping
+    assert [p.records[0].full_name for p in pages[:2]] == ["acme/widgets", "acme/other"]
 
 
 def test_unreachable_server_is_a_source_error(monkeypatch):
