@@ -68,7 +68,7 @@ def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
             if me not in best or conf > best[me][0]:
                 best[me] = (conf, f"linked to {other}: {reason}")
     claimed: set[str] = set()
-    taken_everywhere = set(current.values())
+    taken = set(current.values())   # ids a fresh id must not collide with
     rows, alias_candidates, new = [], [], 0
     for members in _groups(identity_ids, roots):
         olds = sorted({current[m] for m in members if m in current}, key=lambda p: age.get(p, (datetime.max, p)))
@@ -76,8 +76,9 @@ def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
         if free:
             pid = free[0]
         else:
-            pid, new = _fresh_id(members[0], claimed | taken_everywhere), new + 1
+            pid, new = _fresh_id(members[0], taken), new + 1
         claimed.add(pid)
+        taken.add(pid)
         alias_candidates += [(old, pid) for old in free[1:]]
         for m in members:
             conf, reason = best.get(m, (1.0, "no other record matched"))
