@@ -132,15 +132,20 @@ WITH fresh AS (
     LEFT JOIN "_rk_phrases" ph ON ph."person_id" = pf."person_id" AND ph."feature" = pf."feature"
     WHERE pf."value" > 0 AND w."weight" > 0
 ), agg AS (
+    -- list_sort over structs whose first fields are the sort keys: much
+    -- faster than ordered aggregates at a million people.
     SELECT "role", "person_id", sum("contribution") AS "score",
            coalesce(sum("contribution") FILTER (WHERE NOT "is_flag"), 0) AS "positive",
-           list({'feature': "feature", 'value': "value", 'weight': "weight", 'contribution': "contribution"}
-                ORDER BY abs("contribution") DESC, "feature") AS "contributions",
-           list("phrase" ORDER BY l."builtin", "contribution" DESC, "feature")
-               FILTER (WHERE NOT "is_flag" AND "phrase" IS NOT NULL) AS "drivers",
-           list(l."label" ORDER BY l."builtin", "contribution" DESC, "feature")
-               FILTER (WHERE NOT "is_flag" AND NOT l."builtin") AS "driver_labels",
-           list("phrase" ORDER BY "contribution", "feature") FILTER (WHERE "is_flag") AS "flags"
+           list_transform(list_sort(list({'k': -abs("contribution"), 'feature': "feature", 'value': "value",
+                                          'weight': "weight", 'contribution': "contribution"})),
+                          lambda x: {'feature': x."feature", 'value': x."value", 'weight': x."weight",
+                                'contribution': x."contribution"}) AS "contributions",
+           list_transform(list_sort(list({'b': l."builtin", 'k': -"contribution", 'f': "feature", 'p': "phrase",
+                                          'l': CASE WHEN l."builtin" THEN NULL ELSE l."label" END})
+                                    FILTER (WHERE NOT "is_flag" AND "phrase" IS NOT NULL)),
+                          lambda x: {'p': x."p", 'l': x."l"}) AS "drivers",
+           list_transform(list_sort(list({'k': "contribution", 'f': "feature", 'p': "phrase"})
+                                    FILTER (WHERE "is_flag")), lambda x: x."p") AS "flags"
     FROM parts JOIN "_rk_labels" l USING ("feature")
     GROUP BY "role", "person_id"
 )
@@ -148,10 +153,11 @@ SELECT a."role", a."person_id", round(a."score", 6) AS "score",
        row_number() OVER (PARTITION BY a."role" ORDER BY round(a."score", 6) DESC, a."person_id") AS "rank",
        a."contributions",
        coalesce(a."flags", [])::VARCHAR[] AS "red_flags",
-       r."label" || ': ' || coalesce(array_to_string(a."drivers"[1:3], ', '), 'no positive signal') || '; '
+       r."label" || ': ' || coalesce(nullif(array_to_string(list_transform(a."drivers"[1:3], lambda x: x."p"), ', '), ''),
+                                      'no positive signal') || '; '
            || CASE WHEN len(coalesce(a."flags", [])) = 0 THEN 'red flag: none'
                    ELSE array_to_string(a."flags", '; ') END AS "explanation",
-       nullif(concat_ws(' — ', left(p."headline", ?), array_to_string(a."driver_labels"[1:2], ' + ')), '') AS "headline"
+       nullif(concat_ws(' — ', left(p."headline", ?), array_to_string(list_filter(list_transform(a."drivers", lambda x: x."l"), lambda x: x IS NOT NULL)[1:2], ' + ')), '') AS "headline"
 FROM agg a
 JOIN "_rk_roles" r USING ("role")
 LEFT JOIN "_rk_person" p USING ("person_id")

@@ -42,30 +42,35 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def lead_evidence(con: duckdb.DuckDBPyConnection) -> None:
-    """Per (role, person): the evidence behind every feature that moved the
-    score, strongest feature first, most recent first, at most EVIDENCE_PER_LEAD."""
+    """Per (role, person): the evidence behind the role's weighted features,
+    highest role weight first, then most recent, at most EVIDENCE_PER_LEAD.
+
+    Sorted with list_sort over structs (sort keys first) rather than a window
+    or ordered aggregate: at a million people that is several times faster."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_lead_ev" AS
-WITH used AS (
-    SELECT rs."role", rs."person_id", c."feature", abs(c."contribution") AS "weight"
-    FROM (SELECT "role", "person_id", unnest("contributions") AS c FROM "role_scores") rs
-), ev AS (
-    SELECT u."role", u."person_id", e."evidence_id", e."title", e."url", e."kind", e."happened_on",
-           max(u."weight") AS "weight"
-    FROM used u
-    JOIN "feature_evidence" fe ON fe."person_id" = u."person_id" AND fe."feature" = u."feature"
-    JOIN "_rk_ev" e ON e."evidence_id" = fe."evidence_id"
+WITH ev AS (
+    SELECT w."role", fe."person_id", fe."evidence_id", max(w."weight") AS "weight"
+    FROM "feature_evidence" fe
+    JOIN "_rk_weights" w USING ("feature")
+    WHERE w."weight" > 0
     GROUP BY ALL
-), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY "role", "person_id"
-                                 ORDER BY "weight" DESC, "happened_on" DESC NULLS LAST, "evidence_id") AS "rn"
+), items AS (
+    SELECT ev."role", ev."person_id",
+           list_sort(list({'k1': -ev."weight",
+                           'k2': -coalesce(date_diff('day', DATE '1970-01-01', e."happened_on"), -1000000),
+                           'k3': e."evidence_id", 'title': e."title", 'url': e."url", 'kind': e."kind",
+                           'happened_on': e."happened_on"}))[1:?] AS "items"
     FROM ev
+    JOIN "_rk_ev" e USING ("evidence_id")
+    SEMI JOIN "role_scores" rs ON rs."role" = ev."role" AND rs."person_id" = ev."person_id"
+    GROUP BY ev."role", ev."person_id"
 )
 SELECT "role", "person_id",
-       list("url" ORDER BY "rn") FILTER (WHERE "url" IS NOT NULL) AS "evidence_urls",
-       list({'title': "title", 'url': "url", 'kind': "kind", 'happened_on': "happened_on"} ORDER BY "rn") AS "evidence"
-FROM ranked WHERE "rn" <= ?
-GROUP BY "role", "person_id"''', [EVIDENCE_PER_LEAD])
+       list_filter(list_transform("items", lambda x: x."url"), lambda u: u IS NOT NULL) AS "evidence_urls",
+       list_transform("items", lambda x: {'title': x."title", 'url': x."url", 'kind': x."kind",
+                                     'happened_on': x."happened_on"}) AS "evidence"
+FROM items''', [EVIDENCE_PER_LEAD])
 
 
 def materialise_leads(con: duckdb.DuckDBPyConnection) -> None:
