@@ -119,6 +119,8 @@ GROUP BY "person_id"''', [CODE_KINDS, WORK_KINDS, WORK_KINDS, WORK_KINDS, now, s
 def builtin_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     """has_*, volume, recency, community_reach, research_only, no_eval."""
     s = profiles.settings
+    run(con, "CREATE OR REPLACE TEMP MACRO \"ts_plural\"(n, word) AS "
+             "n || ' ' || word || CASE WHEN n = 1 THEN '' ELSE 's' END")
     run(con, '''
 INSERT INTO "person_features"
 WITH signal AS (
@@ -131,21 +133,21 @@ WITH signal AS (
     FROM "_rk_counts" c LEFT JOIN signal s USING ("person_id")
 ), v AS (
     SELECT "person_id", unnest([
-        {'f': 'has_code',   'v': ("n_code" > 0)::DOUBLE,   'n': "n_code",   'd': "n_code" || ' code contributions'},
-        {'f': 'has_talks',  'v': ("n_talks" > 0)::DOUBLE,  'n': "n_talks",  'd': "n_talks" || ' talks'},
-        {'f': 'has_papers', 'v': ("n_papers" > 0)::DOUBLE, 'n': "n_papers", 'd': "n_papers" || ' papers'},
+        {'f': 'has_code',   'v': ("n_code" > 0)::DOUBLE,   'n': "n_code",   'd': "ts_plural"("n_code", 'code contribution')},
+        {'f': 'has_talks',  'v': ("n_talks" > 0)::DOUBLE,  'n': "n_talks",  'd': "ts_plural"("n_talks", 'talk')},
+        {'f': 'has_papers', 'v': ("n_papers" > 0)::DOUBLE, 'n': "n_papers", 'd': "ts_plural"("n_papers", 'paper')},
         {'f': 'volume', 'v': least(1.0, ln(1 + "n_works") / ln(1 + ?::DOUBLE)), 'n': "n_works",
-         'd': "n_works" || ' works'},
+         'd': "ts_plural"("n_works", 'work')},
         {'f': 'recency', 'v': CASE WHEN "n_dated" = 0 THEN 0.0 ELSE "n_recent" / "n_dated" END, 'n': "n_recent",
          'd': "n_recent" || ' of ' || "n_dated" || ' dated works in the last ' || ? || ' years'},
         {'f': 'community_reach',
          'v': 0.5 * least(1.0, ln(1 + "followers") / ln(1 + ?::DOUBLE)) + 0.5 * least(1.0, "n_talks" / ?::DOUBLE),
-         'n': "n_talks", 'd': "followers" || ' followers, ' || "n_talks" || ' talks'},
+         'n': "n_talks", 'd': "followers" || ' followers, ' || "ts_plural"("n_talks", 'talk')},
         {'f': 'research_only',
          'v': ("n_papers" > 0 AND "n_code" = 0 AND "n_production" = 0)::DOUBLE, 'n': "n_papers",
-         'd': "n_papers" || ' papers, no code or production signal'},
+         'd': "ts_plural"("n_papers", 'paper') || ', no code or production signal'},
         {'f': 'no_eval', 'v': ("n_works" > 0 AND "n_eval" = 0)::DOUBLE, 'n': "n_works",
-         'd': 'none of ' || "n_works" || ' works mention evaluation'}
+         'd': "ts_plural"("n_works", 'work') || ', none mentions evaluation'}
     ]) AS "x"
     FROM c
 )
