@@ -267,6 +267,7 @@ class FakeGithub:
                    "avatar_url": "https://avatars.example/x.png"} for i in range(n_users)]
         people[1:1] = [{"login": f"robot{i}[bot]", "id": 9000 + i, "type": "Bot", "contributions": 400} for i in range(bots)]
         self.contributors[full] = people
+        self.__dict__.setdefault("first_size", {})
 
     def known_login(self, login: str) -> str | None:
         for people in self.contributors.values():
@@ -363,7 +364,10 @@ def _make_handler(fake: FakeGithub):
             per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
             people = fake.contributors[full]
             chunk = people[(page - 1) * per_page: page * per_page]
-            headers = {"ETag": f'"contrib-{full}-{page}"'}
+            changed = len(people) != fake.first_size.setdefault(full, len(people))
+            headers = {"ETag": f'"contrib-{full}-{page}' + (f'-{len(people)}"' if changed else '"')}
+            if self.headers.get("If-None-Match") == headers["ETag"]:
+                return self._send(304, None, headers)
             if page * per_page < len(people):
                 host, port = self.server.server_address[:2]
                 headers["Link"] = (f'<http://{host}:{port}/gh/repositories/1/contributors?per_page={per_page}'
@@ -442,7 +446,20 @@ def test_second_run_with_etags_sends_if_none_match_and_yields_nothing_new(fake_g
     second = list(pull(settings, state))
     assert [p.records for p in second] == [[]]
     assert second[0].checkpoint == state  # ETags survive the quiet night
-    assert fake_github.requests == [("GET", "/gh/repos/acme/tiny")]
+    # the contributor list is asked conditionally too (a new contributor need
+    # not change the repo payload); both answers are free 304s
+    assert fake_github.requests == [("GET", "/gh/repos/acme/tiny"), ("GET", "/gh/repos/acme/tiny/contributors")]
+
+
+def test_new_contributor_behind_an_unchanged_repo_is_found(fake_github, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    fake_github.add_repo("acme/tiny", 3)
+    settings = _settings(fake_github, ["acme/tiny"])
+    state = {k: v for p in pull(settings, {}) for k, v in p.checkpoint.items()}
+    fake_github.add_repo("acme/tiny", 4)  # same repo payload, one more contributor
+    second = list(pull(settings, state))
+    logins = {r.login for p in second for r in p.records if isinstance(r, GithubContribution)}
+    assert "dev003" in logins
 
 
 def test_multi_page_contributor_list_stores_no_etag(fake_github, monkeypatch):

@@ -123,13 +123,24 @@ def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Pa
             logger.warning("GitHub repo %s: not found (404), skipped", full_name)
             return None
         if response.status == 304:
-            logger.info("GitHub repo %s: not modified since the last run (304), nothing new", full_name)
-            return Page([], checkpoint={k: state[k] for k in (repo_key, contrib_key) if state.get(k)})
+            return _pull_unchanged_repo(client, full_name, state)
         languages = get_json(client, f"/repos/{full_name}/languages").data
         repo = repo_from_json(response.data, languages or {})
         contributions, contrib_etag = fetch_contributions(client, full_name, repo.full_name, state.get(contrib_key))
     checkpoint = {repo_key: response.etag, contrib_key: contrib_etag}
     return Page([repo, *contributions], checkpoint={k: v for k, v in checkpoint.items() if v})
+
+
+def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page:
+    """Repo metadata answered 304; its contributor list may still have changed
+    (a new contributor does not always change the repo payload), so ask for
+    it conditionally too: a 304 there is free as well."""
+    repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
+    contributions, contrib_etag = fetch_contributions(client, full_name, full_name.lower(), state.get(contrib_key))
+    if not contributions:
+        logger.info("GitHub repo %s: not modified since the last run (304), nothing new", full_name)
+    checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag}
+    return Page(list(contributions), checkpoint={k: v for k, v in checkpoint.items() if v})
 
 
 def fetch_contributions(client: GithubClient, full_name: str, repo: str,

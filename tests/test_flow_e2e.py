@@ -1,0 +1,138 @@
+"""The nightly flow end to end against the sample world's local server.
+
+Real clients (arxiv, PyGithub, requests) talk to the local server; the real
+Prefect flow runs against a temporary Prefect API.  What a user relies on:
+every source lands rows; a second night with no upstream change adds and
+changes nothing; an incremental night adds exactly the new records; one
+broken source does not lose what the others (or earlier nights) loaded.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flows.nightly import nightly
+from sampleworld.files import write_world
+from sampleworld.server import serve
+from sampleworld.truth import default_world
+from warehouse import connect
+
+pytestmark = pytest.mark.slow
+
+RAW_TABLES = [
+    "raw_arxiv_papers", "raw_arxiv_authors", "raw_github_repos", "raw_github_contributions",
+    "raw_github_users", "raw_conference_speakers", "raw_conference_talks", "raw_internal_people",
+]
+
+
+@pytest.fixture
+def world_server():
+    with serve(default_world()) as server:
+        yield server
+
+
+@pytest.fixture
+def config(tmp_path, world_server) -> Path:
+    write_world(tmp_path / "world", default_world(), base_url=world_server.base_url, include_world_json=False)
+    path = tmp_path / "world" / "talent-signals.toml"
+    path.write_text(path.read_text() + "\n[flow]\nretries = 0\n")
+    return path
+
+
+def run(config: Path, db: Path):
+    return nightly(str(config), db=str(db))
+
+
+def snapshot(db: Path) -> dict[str, list]:
+    """Every raw table's content, last_seen excluded (it records the night)."""
+    con = connect(db, read_only=True)
+    try:
+        out = {}
+        for table in RAW_TABLES:
+            cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall() if r[0] != "last_seen"]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            out[table] = sorted(map(repr, con.execute(f'SELECT {quoted} FROM "{table}"').fetchall()))
+        return out
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str, params=None):
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_source_lands_and_a_second_night_changes_nothing(prefect_harness, config, tmp_path):
+    db = tmp_path / "wh.duckdb"
+    first = run(config, db)
+    assert first.status == "success", [(o.source, o.error) for o in first.outcomes]
+    assert {o.source for o in first.outcomes} == {
+        "arxiv", "github", "internal", "mlops_summit_2026", "mlops_summit_2023",
+        "ai_product_days_2025", "hci_ai_forum_2024", "pydata_archive"}
+    assert all(o.records > 0 for o in first.outcomes)
+    before = snapshot(db)
+    assert all(before[t] for t in RAW_TABLES), {t: len(r) for t, r in before.items()}
+
+    second = run(config, db)
+    assert second.status == "success"
+    assert snapshot(db) == before
+    statuses = query(db, 'SELECT "status" FROM "runs" ORDER BY "started_at"')
+    assert statuses == [("success",), ("success",)]
+
+
+def test_incremental_night_adds_exactly_the_new_upstream_records(prefect_harness, config, tmp_path, world_server):
+    db = tmp_path / "wh.duckdb"
+    run(config, db)
+    before = snapshot(db)
+    world_server.set_night(2)
+    assert run(config, db).status == "success"
+    after = snapshot(db)
+    added = {t: len(after[t]) - len(before[t]) for t in RAW_TABLES}
+    expected = {"paper": 0, "talk": 0, "github_user": 0, "contribution": 0}
+    for item in default_world().night2:
+        expected[item["kind"]] += 1
+    assert added["raw_arxiv_papers"] == expected["paper"]
+    assert added["raw_github_users"] == expected["github_user"]
+    assert added["raw_github_contributions"] == expected["contribution"]
+    assert added["raw_conference_talks"] == expected["talk"]
+    assert added["raw_internal_people"] == 0 and added["raw_github_repos"] == 0
+    # nothing that was there before changed or went missing
+    for table in ("raw_arxiv_papers", "raw_github_repos", "raw_internal_people"):
+        assert set(before[table]) <= set(after[table])
+    new_papers = {k for (k,) in query(db, 'SELECT "paper_id" FROM "raw_arxiv_papers"')}
+    assert {i["key"] for i in default_world().night2 if i["kind"] == "paper"} <= new_papers
+
+
+@pytest.mark.parametrize("kind", ["500", "truncated", "malformed"])
+def test_a_broken_source_makes_a_partial_night_and_loses_nothing(prefect_harness, config, tmp_path,
+                                                                  world_server, kind):
+    db = tmp_path / "wh.duckdb"
+    run(config, db)
+    before = snapshot(db)
+    world_server.inject("/sessionize/", kind, times=100)
+    summary = run(config, db)
+    assert summary.status == "partial"
+    failed = {o.source: o for o in summary.outcomes if o.status != "success"}
+    assert set(failed) == {"ai_product_days_2025"}
+    assert failed["ai_product_days_2025"].error
+    assert snapshot(db) == before  # the broken source's earlier rows and everyone else's stay
+    status, errors = query(db, 'SELECT "status", "errors" FROM "runs" ORDER BY "started_at" DESC LIMIT 1')[0]
+    assert status == "partial" and "ai_product_days_2025" in json.loads(errors)
+
+
+def test_a_broken_first_night_still_publishes_the_other_sources(prefect_harness, config, tmp_path, world_server):
+    db = tmp_path / "wh.duckdb"
+    world_server.inject("/pretalx/", "500", times=100)
+    summary = run(config, db)
+    assert summary.status == "partial"
+    assert query(db, 'SELECT count(*) FROM "raw_arxiv_papers"')[0][0] > 0
+    sources = {s for (s,) in query(db, 'SELECT DISTINCT "source" FROM "raw_conference_speakers"')}
+    assert "mlops_summit_2026" not in sources and "ai_product_days_2025" in sources
+    failed = query(db, "SELECT source, error FROM source_runs WHERE status <> 'success'")
+    assert {s for s, _ in failed} == {"mlops_summit_2026", "mlops_summit_2023"}
+    assert all("500" in e for _, e in failed)
