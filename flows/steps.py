@@ -43,12 +43,8 @@ def new_leads_per_role(con: Any, since: datetime, top: int = 50) -> dict[str, in
 
 def enrich(con: Any, config: AppConfig, now: datetime) -> dict[str, Any]:
     stats: dict[str, Any] = {}
-    try:
-        stats["identity"] = resolve_identities(con, now)
-        stats["ranking"] = rank_leads(con, config, now)
-    except ModuleNotFoundError as exc:  # TEMPORARY while enrich/ lands
-        logger.warning("enrich step unavailable: %s", exc)
-        return stats
+    stats["identity"] = resolve_identities(con, now)
+    stats["ranking"] = rank_leads(con, config, now)
     stats["new_leads"] = new_leads_per_role(con, now)
     return stats
 
