@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -155,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def _configure_logging(verbose: bool, quiet: bool, command: str | None = None) -> None:
+    if quiet or (command == "demo" and not verbose):
+        # Prefect reads this when it is first imported (lazily, inside the commands)
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    level = logging.DEBUG if verbose else logging.WARNING if quiet or command == "demo" else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("httpx", "httpcore", "urllib3", "github", "arxiv", "prefect.server", "docket", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.DEBUG)
@@ -165,7 +169,7 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, getattr(args, "quiet", False))
+    _configure_logging(args.verbose, getattr(args, "quiet", False), args.command)
     from flows.config import ConfigError
 
     try:

@@ -72,8 +72,9 @@ def run_demo(db: str | Path, out_dir: str | Path, top: int = 5, quiet: bool = Fa
     db, out_dir = Path(db), Path(out_dir)
     workdir = db.parent / "sampleworld"
     with serve(default_world()) as server:
-        logger.info("sample world served at %s", server.base_url)
         config = prepare_world(workdir, server.base_url)
+        print(f"Sample world served at {server.base_url}; config {config}")
+        print("Running the nightly flow (Prefect, offline) ...", flush=True)
         with ProgressBars(enabled=not quiet) as bars:
             summary = nightly(str(config), db=str(db), progress=bars.update)
     print(summary_text(summary))
