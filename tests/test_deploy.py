@@ -235,9 +235,12 @@ def _start_serving(config: Path, db: Path, name: str, env: dict[str, str], log: 
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGINT first (Prefect shuts down cleanly), then the whole process group."""
+    """SIGTERM first (Prefect's runner and server shut down cleanly), then the whole group.
+
+    Not SIGINT: a process started from a non-interactive shell may ignore it.
+    """
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
