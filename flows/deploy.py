@@ -15,7 +15,6 @@ same reason.  At most one night runs at a time: two nights would share the
 from __future__ import annotations
 
 import logging
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -33,8 +32,6 @@ START_SERVER_HINT = (
     "start one with `prefect server start --host 127.0.0.1` and set "
     "PREFECT_API_URL=http://127.0.0.1:4200/api"
 )
-# Our loggers, so their lines (pages loaded, publish) show in the Prefect UI.
-EXTRA_LOGGERS = "talent_signals,sources,warehouse,enrich"
 
 
 class DeployError(ConfigError):
@@ -143,7 +140,6 @@ def _serve(deployment: Any) -> None:
     """
     from prefect import serve
 
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", EXTRA_LOGGERS)
     logger.info("serving %s/%s; runs start at the schedule or with "
                 "`prefect deployment run '%s/%s'`", FLOW_NAME, deployment.name, FLOW_NAME, deployment.name)
     serve(deployment, limit=1, pause_on_shutdown=True, print_starting_message=False)
