@@ -136,3 +136,43 @@ def test_a_broken_first_night_still_publishes_the_other_sources(prefect_harness,
     failed = query(db, "SELECT source, error FROM source_runs WHERE status <> 'success'")
     assert {s for s, _ in failed} == {"mlops_summit_2026", "mlops_summit_2023"}
     assert all("500" in e for _, e in failed)
+
+
+def readme_queries() -> list[str]:
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+
+
+def test_readme_queries_run_as_written_and_find_something(prefect_harness, config, tmp_path):
+    import duckdb
+
+    db = tmp_path / "wh.duckdb"
+    run(config, db)
+    queries = readme_queries()
+    assert len(queries) >= 6
+    con = duckdb.connect(str(db), read_only=True)  # the stock client, as a recruiter would
+    try:
+        for sql in queries:
+            rows = con.execute(sql).fetchall()
+            assert rows, f"README query found nothing on the sample world:\n{sql}"
+    finally:
+        con.close()
+
+
+def test_a_reader_open_during_the_night_keeps_the_old_state(prefect_harness, config, tmp_path, world_server):
+    db = tmp_path / "wh.duckdb"
+    run(config, db)
+    reader = connect(db, read_only=True)
+    try:
+        papers_before = reader.execute('SELECT count(*) FROM "raw_arxiv_papers"').fetchone()[0]
+        world_server.set_night(2)
+        assert run(config, db).status == "success"  # the open reader does not block the writer
+        assert reader.execute('SELECT count(*) FROM "raw_arxiv_papers"').fetchone()[0] == papers_before
+        assert reader.execute('SELECT count(*) FROM "runs"').fetchone()[0] == 1
+    finally:
+        reader.close()
+    fresh = query(db, 'SELECT count(*) FROM "raw_arxiv_papers"')[0][0]
+    assert fresh > papers_before
+    assert query(db, 'SELECT count(*) FROM "runs"')[0][0] == 2
