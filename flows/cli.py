@@ -78,6 +78,14 @@ def cmd_mark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from flows.deploy import deploy
+
+    deploy(args.config, db=args.db, cron=args.cron, timezone=args.timezone, name=args.name,
+           serve=not args.no_serve)
+    return 0
+
+
 def _read_only(db: str, connect: Callable):
     try:
         return connect(db, read_only=True)
@@ -94,6 +102,9 @@ COMMANDS = {
     "sql": (cmd_sql, "Run a read-only SQL query on the warehouse (leads, shortlist(role, n), people, evidence ...).",
             "examples:\n  talent-signals sql --db talent.duckdb \"SELECT * FROM shortlist('mlops_engineer', 25)\"\n"
             "  talent-signals sql --db talent.duckdb --format csv \"SELECT name, score FROM leads WHERE role = 'ml_engineer'\""),
+    "deploy": (cmd_deploy, "Schedule the nightly flow on a Prefect server and serve it (runs until Ctrl-C).",
+               "example:\n  prefect server start --host 127.0.0.1 &\n  export PREFECT_API_URL=http://127.0.0.1:4200/api\n"
+               "  talent-signals deploy --config config/nightly.toml --db talent.duckdb --cron \"0 2 * * *\" --timezone Europe/Berlin"),
     "shortlist": (cmd_shortlist, "Export a role's ranked leads for an applicant-tracking system (csv, xlsx, parquet, json).",
                   "examples:\n  talent-signals shortlist mlops_engineer --top 25 --format xlsx --out mlops.xlsx\n"
                   "  talent-signals shortlist ai_product_manager --new-since 2026-11-01 --format csv"),
@@ -114,6 +125,13 @@ def _add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("query", help="SQL to run, or - to read it from stdin")
         parser.add_argument("--db", default=DEFAULT_DB, help="warehouse path (default: %(default)s)")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    if name == "deploy":
+        parser.add_argument("--config", required=True, type=Path, help="TOML config file (see config/example.toml)")
+        parser.add_argument("--db", help="warehouse path (overrides [warehouse] path)")
+        parser.add_argument("--cron", default="0 2 * * *", help="when to run, cron syntax (default: %(default)s)")
+        parser.add_argument("--timezone", default="UTC", help="IANA time zone of --cron, e.g. Europe/Berlin (default: %(default)s)")
+        parser.add_argument("--name", default="nightly", help="deployment name: talent-signals-nightly/NAME (default: %(default)s)")
+        parser.add_argument("--no-serve", action="store_true", help="only register the deployment (for a prefect worker)")
     if name == "shortlist":
         from flows.export import FORMATS, iso_date
 
