@@ -47,3 +47,13 @@ def test_not_toml_is_a_clear_error(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_the_shipped_example_config_is_valid():
+    from pathlib import Path
+
+    config = load_config(Path(__file__).resolve().parents[1] / "config" / "example.toml")
+    kinds = {s.kind for s in config.sources}
+    assert kinds == {"arxiv", "github", "conference", "internal"}
+    formats = {s.settings.format for s in config.sources if s.kind == "conference"}
+    assert formats == {"pretalx", "sessionize", "pyvideo", "html"}
