@@ -147,6 +147,80 @@ class Speaker:
     talk_keys: tuple[str, ...] = ()
 
 
+# --- accepted-paper lists (conference format "papers") ----------------------
+@dataclass(frozen=True, slots=True)
+class VenuePaper:
+    """An accepted paper on a venue's list. Natural key: ``(source, paper_key)``.
+
+    ``paper_key`` is the OpenReview forum id when the list has one (it joins
+    two renderings of the same venue), else a slug of the title.
+    """
+
+    source: str  # the configured conference source name
+    paper_key: str
+    title: str
+    venue: str | None = None  # "COLM 2024"
+    year: int | None = None
+    track: str | None = None
+    status: str | None = None  # Poster / Oral / Spotlight ...
+    forum_id: str | None = None
+    code_url: str | None = None
+    url: str | None = None
+    abstract: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VenueAuthor:
+    """One author slot of a `VenuePaper`. Natural key: ``(source, paper_key, position)``."""
+
+    source: str
+    paper_key: str
+    position: int  # 1-based order on the paper
+    name: str
+    affiliation: str | None = None
+    position_title: str | None = None  # "PhD student", "Professor" as the list states it
+    links: tuple[Link, ...] = ()  # homepage, OpenReview id, DBLP, Scholar, ORCID, LinkedIn, GitHub, email
+
+
+# --- Hugging Face Hub --------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HubRepo:
+    """A model, dataset or Space on the Hub. Natural key: ``(repo_type, repo_id)``."""
+
+    repo_type: str  # "model" | "dataset" | "space"
+    repo_id: str  # "owner/name" as published
+    author: str | None  # owner (user or organisation), lower-cased
+    url: str
+    pipeline_tag: str | None = None
+    library: str | None = None  # library_name (models) / sdk (Spaces)
+    downloads: int | None = None
+    likes: int | None = None
+    created_at: datetime | None = None
+    last_modified: datetime | None = None
+    tags: tuple[str, ...] = ()
+    arxiv_ids: tuple[str, ...] = ()  # from "arxiv:XXXX" tags: the papers the card links
+    github_urls: tuple[str, ...] = ()  # GitHub URLs in the card metadata: identity hints
+    query: str | None = None  # the configured author/search that found it
+
+
+@dataclass(frozen=True, slots=True)
+class HubUser:
+    """A public Hub profile. Natural key: ``username`` (lower-cased)."""
+
+    username: str
+    url: str
+    name: str | None = None
+    details: str | None = None  # the profile's free-text bio
+    is_org: bool = False
+    num_models: int | None = None
+    num_datasets: int | None = None
+    num_spaces: int | None = None
+    num_followers: int | None = None
+    num_papers: int | None = None
+    orgs: tuple[str, ...] = ()
+
+
 # --- internal mobility -----------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class InternalPerson:
@@ -159,7 +233,8 @@ class InternalPerson:
     github_login: str | None = None
 
 
-Record = Union[Paper, GithubRepo, GithubContribution, GithubUser, Talk, Speaker, InternalPerson]
+Record = Union[Paper, GithubRepo, GithubContribution, GithubUser, Talk, Speaker, InternalPerson,
+               VenuePaper, VenueAuthor, HubRepo, HubUser]
 
 
 @dataclass(slots=True)
