@@ -1,4 +1,5 @@
-"""Conference sources: speakers and talks from pretalx, Sessionize, pyvideo archives and HTML pages.
+"""Conference sources: speakers and talks from pretalx, Sessionize, pyvideo archives and HTML pages,
+and accepted-paper lists with author profiles (format ``papers``: `VenuePaper`/`VenueAuthor`).
 
 Entry point `pull(settings, state)`; each ``[[sources.conferences]]`` table
 picks its adapter with ``format`` (see `settings.ConferenceSettings`).  All

@@ -4,7 +4,7 @@ Why validate here: a typo in a nightly config should fail at start-up with a
 one-line message naming the key, not half-way through a night.
 
 Keys (all formats): ``name`` (identifier, also the warehouse ``source``),
-``format`` (pretalx | sessionize | pyvideo | html), ``url`` (http(s) URL or
+``format`` (pretalx | sessionize | pyvideo | html | papers), ``url`` (http(s) URL or
 local path), ``event`` (pretalx: the event slug in API mode; otherwise an
 event label stored on talks), ``date`` (ISO date used for talks whose format
 carries none, e.g. a speaker page), ``timeout_seconds``, ``max_bytes``,
@@ -24,7 +24,7 @@ import soupsieve
 
 from sources.http import DEFAULT_MAX_BYTES
 
-FORMATS = ("pretalx", "sessionize", "pyvideo", "html")
+FORMATS = ("pretalx", "sessionize", "pyvideo", "html", "papers")
 HTML_SELECTOR_KEYS = ("speaker", "name", "affiliation", "tagline", "bio", "links", "talk_title", "key", "key_attr")
 _KEYS = (
     "name", "format", "url", "event", "date", "timeout_seconds", "max_bytes", "retries",
