@@ -1,7 +1,8 @@
 """Versioned schema migrations, recorded in the ``_migrations`` table.
 
 Each ``migrations/NNNN_name.sql`` file is applied once, in order, inside a
-transaction, and recorded with its checksum. Files that only define views
+transaction, and recorded with its checksum; view files (``*_views.sql``) are
+applied after all table migrations. Files that only define views
 (``CREATE OR REPLACE VIEW``) are re-applied when their checksum changes, so
 an upgraded install picks up new view definitions without a manual step.
 """
@@ -60,7 +61,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Bring the schema up to date; returns the names of migrations applied."""
     done = applied_migrations(con)
     applied = []
-    for migration in available_migrations():
+    # Tables first, then view definitions: a view file may read tables that a
+    # later-numbered migration creates (views are re-applied when they change).
+    ordered = sorted(available_migrations(), key=lambda m: (m.replaceable, m.version))
+    for migration in ordered:
         known = done.get(migration.version)
         if known == migration.checksum or (known and not migration.replaceable):
             continue
