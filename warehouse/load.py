@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from sources.links import classify_url
 from sources.records import (
-    GithubContribution, GithubRepo, GithubUser, InternalPerson, Link, Paper, Record,
-    Speaker, Talk,
+    GithubContribution, GithubRepo, GithubUser, HubRepo, HubUser, InternalPerson, Link, Paper,
+    Record, Speaker, Talk, VenueAuthor, VenuePaper,
 )
 from warehouse.connection import quote_ident
 
@@ -85,6 +85,32 @@ INTERNAL = TableSpec("raw_internal_people", (
     ("email", pa.string()), ("name", pa.string()), ("team", pa.string()),
     ("skills", _STR_LIST), ("github_login", pa.string()),
 ), ("email",))
+
+
+VENUE_PAPERS = TableSpec("raw_venue_papers", (
+    ("source", pa.string()), ("paper_key", pa.string()), ("title", pa.string()),
+    ("venue", pa.string()), ("year", pa.int32()), ("track", pa.string()), ("status", pa.string()),
+    ("forum_id", pa.string()), ("code_url", pa.string()), ("url", pa.string()),
+    ("abstract", pa.string()), ("keywords", _STR_LIST),
+), ("source", "paper_key"))
+VENUE_AUTHORS = TableSpec("raw_venue_authors", (
+    ("source", pa.string()), ("paper_key", pa.string()), ("position", pa.int32()),
+    ("name", pa.string()), ("affiliation", pa.string()), ("position_title", pa.string()),
+    ("links", pa.list_(_LINK)),
+), ("source", "paper_key", "position"))
+HUB_REPOS = TableSpec("raw_hub_repos", (
+    ("repo_type", pa.string()), ("repo_id", pa.string()), ("author", pa.string()),
+    ("url", pa.string()), ("pipeline_tag", pa.string()), ("library", pa.string()),
+    ("downloads", pa.int64()), ("likes", pa.int32()), ("created_at", pa.timestamp("us")),
+    ("last_modified", pa.timestamp("us")), ("tags", _STR_LIST), ("arxiv_ids", _STR_LIST),
+    ("github_urls", _STR_LIST), ("query", pa.string()),
+), ("repo_type", "repo_id"))
+HUB_USERS = TableSpec("raw_hub_users", (
+    ("username", pa.string()), ("url", pa.string()), ("name", pa.string()),
+    ("details", pa.string()), ("is_org", pa.bool_()), ("num_models", pa.int32()),
+    ("num_datasets", pa.int32()), ("num_spaces", pa.int32()), ("num_followers", pa.int32()),
+    ("num_papers", pa.int32()), ("orgs", _STR_LIST),
+), ("username",))
 
 
 def _utc_naive(value: datetime | None) -> datetime | None:
@@ -172,10 +198,45 @@ def _internal_rows(p: InternalPerson) -> dict[TableSpec, list[dict[str, Any]]]:
     }]}
 
 
+def _venue_paper_rows(p: VenuePaper) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {VENUE_PAPERS: [{
+        "source": p.source, "paper_key": p.paper_key, "title": p.title, "venue": p.venue,
+        "year": p.year, "track": p.track, "status": p.status, "forum_id": p.forum_id,
+        "code_url": p.code_url, "url": p.url, "abstract": p.abstract, "keywords": list(p.keywords),
+    }]}
+
+
+def _venue_author_rows(a: VenueAuthor) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {VENUE_AUTHORS: [{
+        "source": a.source, "paper_key": a.paper_key, "position": a.position, "name": a.name,
+        "affiliation": a.affiliation, "position_title": a.position_title, "links": _links(a.links),
+    }]}
+
+
+def _hub_repo_rows(r: HubRepo) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {HUB_REPOS: [{
+        "repo_type": r.repo_type, "repo_id": r.repo_id, "author": r.author.lower() if r.author else None,
+        "url": r.url, "pipeline_tag": r.pipeline_tag, "library": r.library, "downloads": r.downloads,
+        "likes": r.likes, "created_at": _utc_naive(r.created_at),
+        "last_modified": _utc_naive(r.last_modified), "tags": list(r.tags),
+        "arxiv_ids": list(r.arxiv_ids), "github_urls": list(r.github_urls), "query": r.query,
+    }]}
+
+
+def _hub_user_rows(u: HubUser) -> dict[TableSpec, list[dict[str, Any]]]:
+    return {HUB_USERS: [{
+        "username": u.username.lower(), "url": u.url, "name": u.name, "details": u.details,
+        "is_org": u.is_org, "num_models": u.num_models, "num_datasets": u.num_datasets,
+        "num_spaces": u.num_spaces, "num_followers": u.num_followers, "num_papers": u.num_papers,
+        "orgs": list(u.orgs),
+    }]}
+
+
 _ROW_BUILDERS: dict[type, Callable[[Any], dict[TableSpec, list[dict[str, Any]]]]] = {
     Paper: _paper_rows, GithubRepo: _repo_rows, GithubContribution: _contribution_rows,
     GithubUser: _user_rows, Speaker: _speaker_rows, Talk: _talk_rows,
-    InternalPerson: _internal_rows,
+    InternalPerson: _internal_rows, VenuePaper: _venue_paper_rows, VenueAuthor: _venue_author_rows,
+    HubRepo: _hub_repo_rows, HubUser: _hub_user_rows,
 }
 
 

@@ -35,7 +35,19 @@ UNION ALL
 SELECT 'internal:' || i."email", 'internal', 'internal', i."email",
        i."name", i."team", i."team", NULL, NULL, NULL, i."email",
        i."first_seen", i."last_seen", TRUE
-FROM "raw_internal_people" i;
+FROM "raw_internal_people" i
+UNION ALL
+SELECT a."source" || ':' || a."paper_key" || '#' || a."position", a."source", 'venue',
+       a."paper_key" || '#' || a."position",
+       a."name", a."affiliation", a."position_title", NULL, NULL, p."url",
+       [l."value" FOR l IN a."links" IF l."kind" = 'email'][1],
+       a."first_seen", a."last_seen", FALSE
+FROM "raw_venue_authors" a JOIN "raw_venue_papers" p USING ("source", "paper_key")
+UNION ALL
+SELECT 'huggingface:' || u."username", 'huggingface', 'huggingface', u."username",
+       coalesce(u."name", u."username"), NULL, u."details", u."details", NULL, u."url", NULL,
+       u."first_seen", u."last_seen", FALSE
+FROM "raw_hub_users" u WHERE NOT coalesce(u."is_org", FALSE);
 
 CREATE OR REPLACE VIEW "identities" AS
 SELECT s."identity_id",
@@ -70,7 +82,35 @@ SELECT 'arxiv:' || a."paper_id" || '#' || a."position", 'paper_code_github',
        lower(regexp_extract(c."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1)), c."url"
 FROM "raw_arxiv_authors" a
 JOIN (SELECT "paper_id", unnest("code_urls") AS "url" FROM "raw_arxiv_papers") c USING ("paper_id")
-WHERE regexp_extract(c."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1) <> '';
+WHERE regexp_extract(c."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1) <> ''
+UNION ALL
+SELECT a."source" || ':' || a."paper_key" || '#' || a."position", l."kind", l."value", l."url"
+FROM "raw_venue_authors" a, unnest(a."links") AS t(l)
+WHERE l."value" IS NOT NULL
+UNION ALL
+SELECT a."source" || ':' || a."paper_key" || '#' || a."position", 'paper_code_github',
+       lower(regexp_extract(p."code_url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1)), p."code_url"
+FROM "raw_venue_authors" a JOIN "raw_venue_papers" p USING ("source", "paper_key")
+WHERE regexp_extract(coalesce(p."code_url", ''), 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1) <> ''
+UNION ALL
+SELECT 'huggingface:' || u."username", 'huggingface', u."username", u."url"
+FROM "raw_hub_users" u WHERE NOT coalesce(u."is_org", FALSE)
+UNION ALL
+-- a GitHub URL in a card: the user's own account only when the login is their
+-- Hub username; otherwise a hint (a repo they used or built with others)
+SELECT DISTINCT 'huggingface:' || r."author",
+       CASE WHEN lower(regexp_extract(g."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1)) = r."author"
+            THEN 'github' ELSE 'hub_github' END,
+       lower(regexp_extract(g."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1)), g."url"
+FROM "raw_hub_repos" r
+JOIN "raw_hub_users" u ON u."username" = r."author" AND NOT coalesce(u."is_org", FALSE),
+     unnest(r."github_urls") AS g("url")
+WHERE regexp_extract(g."url", 'github\.com/([A-Za-z0-9][A-Za-z0-9-]*)', 1) <> ''
+UNION ALL
+SELECT DISTINCT 'huggingface:' || r."author", 'arxiv_paper', x."id", 'https://arxiv.org/abs/' || x."id"
+FROM "raw_hub_repos" r
+JOIN "raw_hub_users" u ON u."username" = r."author" AND NOT coalesce(u."is_org", FALSE),
+     unnest(r."arxiv_ids") AS x("id");
 
 CREATE OR REPLACE VIEW "source_evidence" AS
 SELECT 'arxiv:' || a."paper_id" || '#' || a."position" AS "identity_id",
@@ -123,7 +163,36 @@ UNION ALL
 SELECT 'internal:' || i."email", 'internal', 'profile', 'profile:internal:' || i."email",
        'Internal: ' || coalesce(i."team", 'unknown team'), NULL, NULL,
        concat_ws(' ', i."team", array_to_string(i."skills", ', ')), i."skills", NULL, 'internal'
-FROM "raw_internal_people" i;
+FROM "raw_internal_people" i
+UNION ALL
+SELECT a."source" || ':' || a."paper_key" || '#' || a."position", a."source", 'paper',
+       'venue_paper:' || a."source" || ':' || a."paper_key",
+       p."title", p."url", NULL::DATE, p."abstract", coalesce(p."keywords", []::VARCHAR[]), NULL,
+       coalesce(p."venue", p."source")
+FROM "raw_venue_authors" a JOIN "raw_venue_papers" p USING ("source", "paper_key")
+UNION ALL
+SELECT a."source" || ':' || a."paper_key" || '#' || a."position", a."source", 'repo',
+       'code:' || a."source" || ':' || a."paper_key",
+       'code for "' || p."title" || '"', p."code_url", NULL::DATE, p."abstract",
+       coalesce(p."keywords", []::VARCHAR[]), NULL, coalesce(p."venue", p."source")
+FROM "raw_venue_authors" a JOIN "raw_venue_papers" p USING ("source", "paper_key")
+WHERE p."code_url" IS NOT NULL
+UNION ALL
+SELECT 'huggingface:' || r."author", 'huggingface', r."repo_type",
+       'hub:' || r."repo_type" || ':' || r."repo_id",
+       r."repo_id", r."url", r."last_modified"::DATE,
+       concat_ws(' ', r."repo_id", r."pipeline_tag", r."library"),
+       list_filter(list_concat(coalesce(r."tags", []::VARCHAR[]), [r."pipeline_tag", r."library"]),
+                   lambda t: t IS NOT NULL AND NOT starts_with(t, 'region:')),
+       least(r."downloads", 2147483647)::INTEGER, 'Hugging Face Hub'
+FROM "raw_hub_repos" r
+JOIN "raw_hub_users" u ON u."username" = r."author" AND NOT coalesce(u."is_org", FALSE)
+UNION ALL
+SELECT 'huggingface:' || u."username", 'huggingface', 'profile', 'profile:huggingface:' || u."username",
+       'Hugging Face profile ' || u."username", u."url", NULL::DATE,
+       u."details", []::VARCHAR[], u."num_followers", 'Hugging Face Hub'
+FROM "raw_hub_users" u
+WHERE NOT coalesce(u."is_org", FALSE) AND u."details" IS NOT NULL;
 
 CREATE OR REPLACE VIEW "evidence" AS
 SELECT e."identity_id" || '|' || e."work_key" AS "evidence_id",
