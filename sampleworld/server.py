@@ -6,7 +6,8 @@ night costs upstream) and fault injection (what a bad night looks like).
 
 URL layout (see docs/ARCHITECTURE.md): ``/arxiv/api/query``, ``/github/...``,
 ``/pretalx/api/events/{event}/...``, ``/sessionize/api/v2/{id}/view/{All|Speakers|Sessions}``,
-``/html/{conf}/speakers.html``, ``/pyvideo/{archive}.json``.
+``/html/{conf}/speakers.html``, ``/pyvideo/{archive}.json``, ``/hf/api/...`` (Hugging Face
+Hub, see `sampleworld.wire_hub`).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sampleworld import wire_arxiv as AX
 from sampleworld import wire_conf as CF
 from sampleworld import wire_github as GH
+from sampleworld import wire_hub as HF
 from sampleworld.model import Conference, Paper, Repo, World
 from sampleworld.truth import visible_speaker_keys
 
@@ -262,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "hang":
             self.sw.wait(float(fault.params.get("seconds", 10)))
         try:
-            response = route(self.sw, method, parts.path, params, body, self.headers)
+            response = route(self.sw, method, parts.path, params, body, self.headers, query=parts.query)
         except Exception:  # a server bug must show up as a 500, not kill the thread silently
             logger.exception("sample world failed on %s %s", method, self.path)
             response = _json({"message": "Server Error"}, 500)
@@ -289,8 +291,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def route(sw: SampleWorldServer, method: str, path: str, params: dict, body: bytes, headers) -> Response:
+def route(sw: SampleWorldServer, method: str, path: str, params: dict, body: bytes, headers,
+          query: str = "") -> Response:
     upstream, _, rest = path.lstrip("/").partition("/")
+    if upstream == "hf":
+        return hub(sw, rest, parse_qsl(query, keep_blank_values=True))
     if upstream == "arxiv" and rest.rstrip("/") == "api/query":
         sw.count("arxiv", "query")
         return arxiv_query(sw.index(), params)
@@ -567,3 +572,46 @@ def _sessionize(index: _Index, event_id: str, view_name: str) -> Response:
     if name == "sessions":
         return _json(CF.sessionize_sessions_view(doc))
     return Response(404, b"Not found", "text/plain; charset=utf-8")
+
+
+# --- Hugging Face Hub -------------------------------------------------------------------------------
+def hub(sw: SampleWorldServer, rest: str, pairs: list[tuple[str, str]]) -> Response:
+    """``/hf/api/{models,datasets,spaces}`` listings, single repos and profile overviews.
+
+    ``expand`` arrives repeated (``expand=a&expand=b``), hence the pair list."""
+    parts = [p for p in rest.split("/") if p]
+    params = {k: v for k, v in pairs if k != "expand"}
+    expand = [v for k, v in pairs if k == "expand"]
+    repos = _hub_repos(sw)
+    if len(parts) == 2 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
+        sw.count("hf", parts[1])
+        return _hub_listing(sw, parts[1], params, expand, repos)
+    if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
+        sw.count("hf", parts[1][:-1])
+        match = [r for r in repos if r["_type"] == parts[1][:-1] and r["id"].lower() == f"{parts[2]}/{parts[3]}".lower()]
+        return _json(HF.render(match[0], [])) if match else _json({"error": "Repository not found"}, 404)
+    if len(parts) == 4 and parts[0] == "api" and parts[1] == "users" and parts[3] == "overview":
+        sw.count("hf", "user")
+        accounts = {a.username.lower(): a for a in HF.hub_accounts(sw.world)}
+        account = accounts.get(parts[2].lower())
+        return _json(HF.user_overview(account)) if account else _json({"error": "User not found"}, 404)
+    if len(parts) == 4 and parts[0] == "api" and parts[1] == "organizations" and parts[3] == "overview":
+        sw.count("hf", "organization")
+        return _json(HF.org_overview()) if parts[2].lower() == HF.ORG else _json({"error": "Org not found"}, 404)
+    sw.count("hf", "other")
+    return _json({"error": "Not Found"}, 404)
+
+
+def _hub_repos(sw: SampleWorldServer) -> list[dict]:
+    cached = getattr(sw, "_hub_cache", None)
+    if cached is None:
+        cached = sw._hub_cache = HF.all_repos(sw.world)
+    return cached
+
+
+def _hub_listing(sw: SampleWorldServer, kind: str, params: dict, expand: list[str], repos: list[dict]) -> Response:
+    try:
+        items, link = HF.page(HF.listing(repos, kind[:-1], params), params, f"{sw.base_url}/hf/api/{kind}", expand)
+    except ValueError:
+        return _json({"error": "Invalid limit or cursor"}, 400)
+    return _json(items, **({"Link": link} if link else {}))
