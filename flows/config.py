@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-SOURCE_KINDS = ("arxiv", "github", "conferences", "internal")
+SOURCE_KINDS = ("arxiv", "github", "conferences", "internal", "huggingface")
 
 
 class ConfigError(ValueError):
@@ -23,7 +23,7 @@ class SourceSpec:
     """One configured source: its name (as stored in the warehouse), kind and settings."""
 
     name: str
-    kind: str  # arxiv | github | conference | internal
+    kind: str  # arxiv | github | conference | internal | huggingface
     settings: Any
 
 
@@ -51,6 +51,8 @@ def _settings_factory(kind: str) -> Callable[[str, dict], Any]:
         from sources.github.settings import GithubSettings as settings
     elif kind == "conference":
         from sources.conferences.settings import ConferenceSettings as settings
+    elif kind == "huggingface":
+        from sources.huggingface.settings import HuggingfaceSettings as settings
     else:
         from sources.internal.settings import InternalSettings as settings
     return settings.from_dict
@@ -92,7 +94,7 @@ def _conference_specs(items: Any, base: Path | None, factory) -> list[SourceSpec
         key = f"sources.conferences[{name or index}]"
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{key}.name: required (a short identifier like 'pycon_2025')")
-        if name in seen or name in ("arxiv", "github", "internal"):
+        if name in seen or name in ("arxiv", "github", "internal", "huggingface"):
             raise ConfigError(f"{key}.name: duplicate or reserved source name '{name}'")
         seen.add(name)
         table = _with_local_paths(table, base, ("url", "talks_url", "speakers_url"))
@@ -105,7 +107,7 @@ def _source_specs(sources: dict, base: Path | None) -> tuple[SourceSpec, ...]:
     if unknown:
         raise ConfigError(f"sources.{unknown[0]}: unknown source (expected one of {', '.join(SOURCE_KINDS)})")
     specs: list[SourceSpec] = []
-    for kind in ("arxiv", "github"):
+    for kind in ("arxiv", "github", "huggingface"):
         if kind in sources:
             specs.append(SourceSpec(kind, kind, _build(_settings_factory(kind), kind, sources[kind], f"sources.{kind}")))
     if "conferences" in sources:

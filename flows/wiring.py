@@ -18,6 +18,8 @@ def pull_function(kind: str) -> PullFn:
         from sources.conferences import pull
     elif kind == "internal":
         from sources.internal import pull
+    elif kind == "huggingface":
+        from sources.huggingface import pull
     else:
         raise ValueError(f"unknown source kind {kind!r}")
     return pull

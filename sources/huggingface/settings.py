@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 REPO_TYPES = ("model", "dataset", "space")
+DEFAULT_ENDPOINT = "https://huggingface.co"
 _KEYS = ("endpoint", "authors", "searches", "tasks", "repo_types", "max_per_query", "max_profiles",
          "timeout_seconds", "max_wait_seconds")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -26,7 +27,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 class HuggingfaceSettings:
     """What to read from the Hub and how patiently."""
 
-    endpoint: str = "https://huggingface.co"
+    endpoint: str = DEFAULT_ENDPOINT
     authors: tuple[str, ...] = ()
     searches: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
@@ -46,7 +47,7 @@ class HuggingfaceSettings:
         if unknown:
             raise ValueError(f"{key}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
         settings = cls(
-            endpoint=_endpoint(key, d.get("endpoint", cls.endpoint)),
+            endpoint=_endpoint(key, d.get("endpoint", DEFAULT_ENDPOINT)),
             authors=_names(key, "authors", d.get("authors", [])),
             searches=_texts(key, "searches", d.get("searches", [])),
             tasks=_names(key, "tasks", d.get("tasks", [])),
