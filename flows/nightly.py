@@ -68,10 +68,20 @@ class NightContext:
             save_state(self.con, source, checkpoint)
 
 
+def _pull(spec: SourceSpec, state: dict[str, str]):
+    """The source's page generator, with shared rate limits where the upstream asks for one."""
+    pull = pull_function(spec.kind)
+    if spec.kind == "arxiv":
+        from flows.limits import arxiv_gate
+
+        return pull(spec.settings, state, before_request=arxiv_gate(spec.settings.delay_seconds))
+    return pull(spec.settings, state)
+
+
 def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
     outcome = ctx.outcome(spec.name)
     checkpoint: dict[str, str] = {}
-    for page in pull_function(spec.kind)(spec.settings, ctx.state(spec.name)):
+    for page in _pull(spec, ctx.state(spec.name)):
         if page.records:
             outcome.records += ctx.load(page.records)
         outcome.pages += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 import arxiv
 import requests
@@ -32,14 +32,15 @@ def hwm_key(query: str) -> str:
     return f"hwm:{query}"
 
 
-def pull(settings: ArxivSettings, state: dict[str, str]) -> Iterator[Page]:
+def pull(settings: ArxivSettings, state: dict[str, str], *,
+         before_request: Callable[[], None] | None = None) -> Iterator[Page]:
     """Yield one Page per fetched result page of every configured query.
 
     Each Page's checkpoint carries the query's newest ``published`` seen (ISO
     8601, UTC); a query with nothing new still yields one empty Page carrying
     its unchanged mark, so the mark survives a quiet night.
     """
-    client = build_client(settings)
+    client = build_client(settings, before_request)
     for query in settings.queries:
         mark = _parse_mark(query, state.get(hwm_key(query)))
         yield from _pull_query(client, query, mark, settings.max_results)

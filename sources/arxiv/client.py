@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 import arxiv
 import requests
@@ -32,13 +33,16 @@ class ArxivSession(requests.Session):
     """requests session that puts ``timeout=`` on every call, counts requests,
     checks bodies strictly and fails fast on answers a retry cannot fix."""
 
-    def __init__(self, timeout_seconds: float):
+    def __init__(self, timeout_seconds: float, before_request: Callable[[], None] | None = None):
         super().__init__()
         self.timeout_seconds = timeout_seconds
         self.request_count = 0  # HTTP requests made: "pages fetched" for benchmarks
+        self.before_request = before_request  # e.g. a rate limit shared across processes
 
     def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests signature
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout_seconds
+        if self.before_request is not None:
+            self.before_request()
         self.request_count += 1
         try:
             response = super().request(method, url, *args, **kwargs)
@@ -48,17 +52,23 @@ class ArxivSession(requests.Session):
         return response
 
 
-def build_client(settings: ArxivSettings) -> arxiv.Client:
+def build_client(settings: ArxivSettings, before_request: Callable[[], None] | None = None) -> arxiv.Client:
     """The arxiv client for ``settings``, its session an `ArxivSession`
-    (read ``client._session.request_count`` or use `request_count`)."""
+    (read ``client._session.request_count`` or use `request_count`).
+
+    ``before_request`` is called before every HTTP request: the orchestrator
+    passes a rate limit shared by every task and process (arXiv asks for one
+    request every 3 s from a client, not per task); the client's own delay is
+    then left to that gate instead of being added on top.
+    """
     page_size = min(settings.page_size, settings.max_results)  # never fetch more than kept
     client = arxiv.Client(
         page_size=page_size,
-        delay_seconds=settings.delay_seconds,
+        delay_seconds=0.0 if before_request else settings.delay_seconds,
         num_retries=settings.num_retries,
     )
     client.query_url_format = settings.base_url + "?{}"
-    client._session = ArxivSession(settings.timeout_seconds)
+    client._session = ArxivSession(settings.timeout_seconds, before_request)
     return client
 
 
