@@ -71,7 +71,11 @@ def _account(user, person, repos: list[str], papers: list[str], same_login: bool
     username = user.login if same_login else f"{person.given[:1]}{person.family}-ml".lower().replace(" ", "")
     account = HubAccount(username, person.person_id, user.name or person.full_name,
                          f"{person.title} at {person.affiliation}. Models for {person.persona.replace('_', ' ')} work.")
-    repo_url = f"https://github.com/{repos[0]}"
+    own = [r for r in repos if r.split("/")[0].lower() == user.login.lower()]
+    if same_login:  # links their own repo, else their own profile
+        repo_url = f"https://github.com/{own[0] if own else user.login}"
+    else:  # links a repo they work on (theirs or an organisation's)
+        repo_url = f"https://github.com/{(own or repos)[0]}"
     for index in range(1 + _n(username, 2)):
         task = _TASKS[_n(username + str(index), len(_TASKS))]
         tags = [task, _LIBRARIES[index % len(_LIBRARIES)], "en", "region:us"]
