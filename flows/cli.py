@@ -30,9 +30,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.progress import ProgressBars
     from flows.report import summary_text
 
+    from flows.nightly import NightFailed
+
     load_config(args.config, db=args.db)  # fail fast, before Prefect starts
-    with ProgressBars(enabled=not args.quiet) as bars:
-        summary = nightly(str(args.config), db=args.db, progress=bars.update)
+    try:
+        with ProgressBars(enabled=not args.quiet) as bars:
+            summary = nightly(str(args.config), db=args.db, progress=bars.update)
+    except NightFailed as failed:
+        summary = failed.summary
     print(summary_text(summary))
     return 0 if summary.status in ("success", "partial") else 1
 

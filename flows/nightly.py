@@ -155,11 +155,24 @@ def _enrich(con: Any, config: AppConfig, now: datetime) -> dict[str, Any]:
     return steps.enrich(con, config, now)
 
 
+class NightFailed(RuntimeError):
+    """Every source failed: the night is published (its `runs` row says why) but
+    the flow run ends Failed, so Prefect alerts and automations fire."""
+
+    def __init__(self, summary: "NightSummary"):
+        errors = "; ".join(f"{o.source}: {o.error}" for o in summary.outcomes if o.error)
+        super().__init__(f"night {summary.run_id} failed: {errors}"[:2000])
+        self.summary = summary
+
+
 @flow(name="talent-signals-nightly", log_prints=False)
 def nightly(config_path: str, db: str | None = None, progress: ProgressFn | None = None) -> NightSummary:
     """Run one night for the sources in ``config_path`` and publish the warehouse."""
     config = load_config(config_path, db=db)
-    return run_night(config, progress=progress)
+    summary = run_night(config, progress=progress)
+    if summary.status == "failed":
+        raise NightFailed(summary)
+    return summary
 
 
 def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSummary:

@@ -176,3 +176,65 @@ def test_a_reader_open_during_the_night_keeps_the_old_state(prefect_harness, con
     fresh = query(db, 'SELECT count(*) FROM "raw_arxiv_papers"')[0][0]
     assert fresh > papers_before
     assert query(db, 'SELECT count(*) FROM "runs"')[0][0] == 2
+
+
+def test_a_night_where_every_source_fails_ends_failed_in_prefect(prefect_harness, tmp_path):
+    from flows.nightly import NightFailed
+
+    config = tmp_path / "c.toml"
+    config.write_text('[warehouse]\npath = "wh.duckdb"\n[flow]\nretries = 0\n'
+                      '[sources.arxiv]\nqueries = ["all:x"]\nbase_url = "http://127.0.0.1:9/api/query"\n'
+                      'delay_seconds = 0\nnum_retries = 0\ntimeout_seconds = 2\n')
+    with pytest.raises(NightFailed) as info:
+        nightly(str(config))
+    assert info.value.summary.status == "failed" and "arxiv" in str(info.value)
+    # the failure itself is published for recruiters and operators to see
+    assert query(tmp_path / "wh.duckdb", 'SELECT "status" FROM "runs"') == [("failed",)]
+
+
+def test_the_night_summary_is_a_prefect_artifact(prefect_harness, config, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    summary = run(config, tmp_path / "wh.duckdb")
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["night-summary"])))
+    texts = [a.data for a in artifacts if summary.run_id in (a.data or "")]
+    assert texts, "no night-summary artifact for this run"
+    assert "arxiv" in texts[0] and "| success |" in texts[0] and "new leads" in texts[0]
+
+
+def test_hostile_strings_flow_through_a_full_run_and_exports_neutralised(prefect_harness, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from flows.export import export_from_warehouse
+    from sampleworld.generate import generate_world
+
+    world = generate_world(hostile=True)
+    with serve(world) as server:
+        write_world(tmp_path, world, base_url=server.base_url, include_world_json=False)
+        db = tmp_path / "wh.duckdb"
+        assert nightly(str(tmp_path / "talent-signals.toml"), db=str(db)).status == "success"
+    names = {n for (n,) in query(db, "SELECT name FROM identities")}
+    assert '=HYPERLINK("http://x","click")' in names  # stored verbatim, never executed
+    assert query(db, "SELECT count(*) FROM people")[0][0] > 0  # no injected DROP took effect
+    triggers = ("=", "+", "-", "@", "\t", "\r", "\n")
+    roles = [r for (r,) in query(db, "SELECT DISTINCT role FROM leads")]
+    neutralised = 0
+    for role in roles:
+        result = export_from_warehouse(db, role, top=200, fmt="csv", out=tmp_path / f"{role}.csv")
+        with open(result.path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                for column, value in row.items():
+                    if column not in ("rank", "score"):
+                        assert not value.startswith(triggers), (column, value)
+                        neutralised += value.startswith("'") and value[1:2] in "=+-@"
+        xlsx = export_from_warehouse(db, role, top=200, fmt="xlsx", out=tmp_path / f"{role}.xlsx")
+        for row in load_workbook(xlsx.path).active.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(triggers), cell.value
+    assert neutralised > 0, "the hostile world's strings never reached an export"
