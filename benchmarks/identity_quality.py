@@ -10,7 +10,8 @@ Two benchmarks:
              surface shape, resolve() runs, and the labelled pairs are scored.
 
 Usage:
-  python benchmarks/identity_quality.py sample --warehouse W.duckdb --truth truth_identities.csv
+  python benchmarks/identity_quality.py sample --warehouse W.duckdb --truth truth_identities.csv \
+         [--rerun [--scorer rules|splink|both]] [--show-errors]
   python benchmarks/identity_quality.py real [--shared ../shared] [--scorer rules|splink|both]
 """
 from __future__ import annotations
@@ -19,7 +20,9 @@ import argparse
 import csv
 import json
 import logging
+import shutil
 import sys
+import tempfile
 import unicodedata
 from collections import defaultdict
 from datetime import date, datetime
@@ -104,12 +107,81 @@ def predicted_from_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute('SELECT "identity_id", "person_id" FROM "identities"').fetchall())
 
 
-def bench_sample(warehouse: Path, truth_csv: Path) -> dict[str, float]:
-    con = duckdb.connect(str(warehouse), read_only=True, config={"autoinstall_known_extensions": False})
-    try:
-        return score_clusters(predicted_from_warehouse(con), load_truth_csv(truth_csv))
-    finally:
-        con.close()
+def bench_sample(warehouse: Path, truth_csv: Path, *, rerun: bool = False, scorer: str = "rules",
+                 errors: list | None = None) -> dict[str, float]:
+    """Score the warehouse's identity_person. With ``rerun`` the current
+    resolve() code runs from scratch on a temporary copy first (the demo DB
+    is never changed), so a code change is measured without re-crawling.
+    ``errors`` (a list) receives the missed and wrong pairs with context."""
+    with tempfile.TemporaryDirectory() as tmp:
+        con, stats = _open_sample(warehouse, Path(tmp), rerun, scorer)
+        try:
+            truth = load_truth_csv(truth_csv)
+            predicted = predicted_from_warehouse(con)
+            result = score_clusters(predicted, truth)
+            if stats is not None:
+                result.update({"scorer": scorer, "seconds": stats.seconds})
+            if errors is not None:
+                errors.extend(pair_errors(con, predicted, truth))
+            return result
+        finally:
+            con.close()
+
+
+def _open_sample(warehouse: Path, tmp: Path, rerun: bool, scorer: str):
+    if not rerun:
+        return duckdb.connect(str(warehouse), read_only=True,
+                              config={"autoinstall_known_extensions": False}), None
+    from warehouse import connect
+    copy = tmp / "rerun.duckdb"
+    shutil.copyfile(warehouse, copy)
+    con = connect(copy)
+    for table in ("identity_pairs", "identity_person", "person_aliases"):
+        con.execute(f'DELETE FROM "{table}"').fetchall()
+    return con, resolve(con, scorer=scorer)
+
+
+def pair_errors(con: duckdb.DuckDBPyConnection, predicted: dict[str, str],
+                truth: dict[str, str]) -> list[dict]:
+    """Missed (same true person, different predicted) and wrong (joined
+    across true persons) pairs, each side with name, affiliation, topics
+    and co-authors, to study where resolution fails."""
+    ctx = _identity_context(con)
+    out = []
+    for a, b in combinations(sorted(truth), 2):
+        same_t, same_p = truth[a] == truth[b], predicted.get(a) == predicted.get(b)
+        if same_t != same_p:
+            out.append({"kind": "missed" if same_t else "wrong", "a": a, "b": b,
+                        "ctx_a": ctx.get(a, {}), "ctx_b": ctx.get(b, {})})
+    return out
+
+
+def _identity_context(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    rows = con.execute('''
+WITH w AS (SELECT "identity_id", "source",
+                  regexp_replace("evidence_id", '^[^|]*\\|', '') AS "work", "tags"
+           FROM "evidence" WHERE "kind" IN ('paper', 'talk')),
+co AS (SELECT a."identity_id", list(DISTINCT i."name") AS "coauthors"
+       FROM w a JOIN w b ON a."source" = b."source" AND a."work" = b."work" AND a."identity_id" <> b."identity_id"
+       JOIN "identities" i ON i."identity_id" = b."identity_id" GROUP BY 1),
+tg AS (SELECT "identity_id", list(DISTINCT t) AS "tags"
+       FROM "evidence", unnest(coalesce("tags", []::VARCHAR[])) u(t) GROUP BY 1),
+ln AS (SELECT "identity_id", list(DISTINCT "kind" || '=' || "value") AS "links"
+       FROM "identity_links" GROUP BY 1)
+SELECT i."identity_id", i."name", i."affiliation", tg."tags", co."coauthors", ln."links"
+FROM "identities" i LEFT JOIN co USING ("identity_id") LEFT JOIN tg USING ("identity_id")
+LEFT JOIN ln USING ("identity_id")''').fetchall()
+    return {r[0]: {"name": r[1], "affiliation": r[2], "tags": sorted(r[3] or [])[:8],
+                   "coauthors": sorted(r[4] or [])[:6], "links": sorted(r[5] or [])[:4]} for r in rows}
+
+
+def print_errors(errors: list[dict]) -> None:
+    for e in errors:
+        print(f"  {e['kind']:6s} {e['a']}  ~  {e['b']}")
+        for side in ("ctx_a", "ctx_b"):
+            c = e[side]
+            print(f"         {c.get('name')!r} aff={c.get('affiliation')!r} tags={c.get('tags')} "
+                  f"co={c.get('coauthors')} links={c.get('links')}")
 
 
 # ---------------------------------------------------------------- real EuroPython pairs
@@ -303,6 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sample", help="score a built warehouse against truth_identities.csv")
     s.add_argument("--warehouse", type=Path, required=True)
     s.add_argument("--truth", type=Path, required=True)
+    s.add_argument("--rerun", action="store_true",
+                   help="re-run resolve() with the current code on a temporary copy first")
+    s.add_argument("--scorer", choices=["rules", "splink", "both"], default="rules",
+                   help="scorer for --rerun")
+    s.add_argument("--show-errors", action="store_true", help="list missed and wrong pairs")
     r = sub.add_parser("real", help="EuroPython pyvideo vs pretalx speaker pairs")
     r.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     r.add_argument("--scorer", choices=["rules", "splink", "both"], default="both")
@@ -310,7 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.cmd == "sample":
-        _print(f"sample world: {args.warehouse}", bench_sample(args.warehouse, args.truth))
+        for scorer in (["rules", "splink"] if args.scorer == "both" else [args.scorer]):
+            errors: list | None = [] if args.show_errors else None
+            title = f"sample world: {args.warehouse}" + (f" (rerun, scorer={scorer})" if args.rerun else "")
+            _print(title, bench_sample(args.warehouse, args.truth, rerun=args.rerun, scorer=scorer, errors=errors))
+            print_errors(errors or [])
+            if not args.rerun:
+                break
         return 0
     for scorer in (["rules", "splink"] if args.scorer == "both" else [args.scorer]):
         _print(f"real EuroPython pairs, scorer={scorer}", bench_real(args.shared, scorer))
