@@ -403,7 +403,7 @@ def test_html_defaults_hostile_markup_and_layout_change(tmp_path, caplog):
 # --- settings --------------------------------------------------------------------
 @pytest.mark.parametrize("table,message", [
     ({"format": "eventbrite", "url": "x.json"},
-     "sources.conferences[conf].format: unknown format 'eventbrite' (expected one of pretalx, sessionize, pyvideo, html)"),
+     "sources.conferences[conf].format: unknown format 'eventbrite' (expected one of pretalx, sessionize, pyvideo, html, papers)"),
     ({"format": "pretalx", "url": "https://pretalx.com"}, "sources.conferences[conf].event: required"),
     ({"format": "html", "url": "p.html"}, "sources.conferences[conf].selectors: required"),
     ({"format": "html", "url": "p.html", "selectors": {"speaker": "div[", "name": "h3"}},
