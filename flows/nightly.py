@@ -9,7 +9,9 @@ everything that loaded is still published (atomically, see
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +31,17 @@ from warehouse.state import read_state, save_state
 logger = logging.getLogger("talent_signals.nightly")
 
 ProgressFn = Callable[[str, int, int], None]  # (source, pages, records)
+PAUSE_ENV = "TALENT_SIGNALS_TEST_PAUSE_AT"
+
+
+def pause_for_tests(step: str) -> None:
+    """Test hook (tests/test_kill.py): with ``TALENT_SIGNALS_TEST_PAUSE_AT=<step>``
+    the night logs "test pause at <step>" and sleeps there, so a test can
+    SIGKILL it at a known point.  Steps: ``pull:<source>`` (after that
+    source's first page is loaded), ``enrich``, ``publish``.  Unset: a no-op."""
+    if os.environ.get(PAUSE_ENV) == step:
+        logger.warning("test pause at %s", step)
+        time.sleep(600)
 
 
 @dataclass
@@ -86,6 +99,8 @@ def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
             outcome.records += ctx.load(page.records)
         outcome.pages += 1
         checkpoint.update(page.checkpoint)
+        if outcome.pages == 1:
+            pause_for_tests(f"pull:{spec.name}")
         logger.info("%s: page %d loaded, %d records so far", spec.name, outcome.pages, outcome.records)
         if ctx.progress:
             ctx.progress(spec.name, outcome.pages, outcome.records)
@@ -187,9 +202,11 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
         outcomes = _collect(ctx, futures)
         for outcome in outcomes:
             record_source(con, ctx.run_id, outcome)
+        pause_for_tests("enrich")
         enrich_stats = _enrich(con, config, now)
         status = finish_run(con, ctx.run_id, outcomes)
         merge_feedback(con, config.warehouse_path)
+        pause_for_tests("publish")
         build.publish()
     except BaseException:
         build.abort()
