@@ -8,7 +8,10 @@ upserts `identity_person`; records merged person ids in `person_aliases`.
 Order of evidence: strong identifiers first (GitHub login, public email,
 homepage, ORCID, OpenReview id; paper code URLs only for the one compatible
 author), then a scored comparison of name variants with affiliation,
-topics, co-authors and shared talks, on blocked candidate pairs only.
+topics, co-authors and shared talks, on blocked candidate pairs only; then
+a few cluster-level rounds compare the union of what each linked group
+knows (affiliations, topics, research fields, co-authors), so context found
+on one record corroborates the others (rounds.py).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import duckdb
 
 from enrich.identity import cluster as _cluster
 from enrich.identity import persons as _persons
+from enrich.identity import rounds as _rounds
 from enrich.identity import steps as _steps
 from enrich.identity.steps import Params
 
@@ -59,7 +63,10 @@ def resolve(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None,
     _prepare(con, p)
     _score(con, p, scorer)
     _cluster.combine_pairs(con, ["_ir_pairs_strong", "_ir_pairs_code", "_ir_pairs_scored"])
-    roots, kept, refused = _cluster.cluster(con)
+    uf, pairs, refused = _cluster.cluster(con)
+    round_pairs, round_refused = _rounds.run_rounds(con, uf, p)
+    roots, kept = _cluster.finish(uf, pairs + round_pairs)
+    refused += round_refused
     stats = _write(con, roots, kept, now)
     result = ResolveStats(
         identities=stats["identities"], candidate_pairs=_count(con, "_ir_cand"),
@@ -82,6 +89,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     _steps.paper_code_pairs(con)
     _steps.works(con)
     _steps.topics(con, p)
+    _steps.ambiguous_initials(con)
+    _steps.fields(con)
     _steps.coauthors(con)
     _steps.name_candidates(con, p)
     _steps.features(con, p)

@@ -75,10 +75,12 @@ class GuardedUnionFind:
 
 
 def load_exclusive_keys(con: duckdb.DuckDBPyConnection) -> dict[str, _Cluster]:
-    """Exclusive keys of identities that appear in accepted pairs."""
+    """Exclusive keys of identities that can be merged: those in accepted
+    pairs or in name-block candidates (the cluster rounds draw from these)."""
     rows = con.execute('''
 WITH ids AS (SELECT "identity_a" AS "identity_id" FROM "_ir_accepted"
-             UNION SELECT "identity_b" FROM "_ir_accepted")
+             UNION SELECT "identity_b" FROM "_ir_accepted"
+             UNION SELECT "identity_a" FROM "_ir_cand" UNION SELECT "identity_b" FROM "_ir_cand")
 SELECT ids."identity_id", 'login', lower(n."source_key") FROM ids JOIN "_ir_names" n USING ("identity_id")
 WHERE n."source_kind" = 'github'
 UNION ALL
@@ -110,13 +112,18 @@ SELECT "identity_a", "identity_b", max("confidence") AS "confidence",
 FROM ({union}) GROUP BY "identity_a", "identity_b"''')
 
 
-def cluster(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[tuple], int]:
-    """Return (identity -> root, kept pairs, number of refused pairs)."""
+def cluster(con: duckdb.DuckDBPyConnection) -> tuple[GuardedUnionFind, list[tuple], int]:
+    """Union the accepted pairs strongest first; return (union-find, pairs, refused)."""
     pairs = con.execute('''SELECT "identity_a", "identity_b", "confidence", "reason", "method"
                            FROM "_ir_accepted"
                            ORDER BY "confidence" DESC, "identity_a", "identity_b"''').fetchall()
     uf = GuardedUnionFind(load_exclusive_keys(con))
     refused = sum(0 if uf.union(a, b) else 1 for a, b, *_ in pairs)
+    return uf, pairs, refused
+
+
+def finish(uf: GuardedUnionFind, pairs: list[tuple]) -> tuple[dict[str, str], list[tuple]]:
+    """(identity -> root, the pairs that lie inside a final cluster)."""
     roots = {x: uf.find(x) for x in list(uf.parent)}
-    kept = [p for p in pairs if roots[p[0]] == roots[p[1]]]
-    return roots, kept, refused
+    kept = [p for p in pairs if roots.get(p[0], p[0]) == roots.get(p[1], p[1])]
+    return roots, kept

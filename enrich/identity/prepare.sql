@@ -52,15 +52,60 @@ CREATE OR REPLACE TEMP MACRO "ir_name_level"(ta, tb) AS CASE
 END;
 
 -- Does a handle/login fit a name (raw folded tokens)?  "jdoe", "johndoe",
--- "doej", "john-doe", "disconnect3d" for the name "disconnect3d".
+-- "doej", "john-doe", "disconnect3d" for the name "disconnect3d"; also with a
+-- trailing segment after a separator ("praman-ml", "hdubois-dev": GitHub
+-- logins often carry a role suffix) and truncated to the first name plus at
+-- least three letters of the last ("jennifersmi": GitHub's 39-char habit of
+-- people cutting long logins short).
+CREATE OR REPLACE TEMP MACRO "ir_login_letters"(login) AS
+    regexp_replace(lower(coalesce(login, '')), '[^a-z]', '', 'g');
+
+CREATE OR REPLACE TEMP MACRO "ir_login_forms"(login) AS list_distinct(list_filter(
+    ["ir_login_letters"(login),
+     "ir_login_letters"(regexp_replace(lower(coalesce(login, '')), '[-_.][a-z0-9]{1,4}$', ''))],
+    lambda x: length(x) >= 3));
+
+CREATE OR REPLACE TEMP MACRO "ir_name_forms"(t) AS
+    CASE WHEN len(t) = 1 THEN [regexp_replace(t[1], '[^a-z]', '', 'g')]
+    ELSE list_transform(
+        [t[1] || t[-1], t[-1] || t[1], t[1][1] || t[-1], t[-1] || t[1][1],
+         t[1] || t[-1][1], array_to_string(t, ''), t[1][1] || array_to_string(t[2:], '')],
+        lambda x: regexp_replace(x, '[^a-z]', '', 'g'))
+    END;
+
 CREATE OR REPLACE TEMP MACRO "ir_login_fits"(login, t) AS (
     len(t) >= 1
-    AND length(regexp_replace(lower(coalesce(login, '')), '[^a-z]', '', 'g')) >= 3
-    AND list_contains(
-        CASE WHEN len(t) = 1 THEN [regexp_replace(t[1], '[^a-z]', '', 'g')]
-        ELSE list_transform(
-            [t[1] || t[-1], t[-1] || t[1], t[1][1] || t[-1], t[-1] || t[1][1],
-             t[1] || t[-1][1], array_to_string(t, ''), t[1][1] || array_to_string(t[2:], '')],
-            lambda x: regexp_replace(x, '[^a-z]', '', 'g'))
-        END,
-        regexp_replace(lower(login), '[^a-z]', '', 'g')));
+    AND (list_has_any("ir_login_forms"(login), "ir_name_forms"(t))
+         OR (len(t) >= 2 AND length(t[1]) >= 3 AND length(t[-1]) >= 4
+             AND length("ir_login_letters"(login)) >= length(t[1]) + 3
+             AND starts_with(regexp_replace(t[1] || t[-1], '[^a-z]', '', 'g'), "ir_login_letters"(login)))));
+
+-- Broad research field of an arXiv category: a namesake signal (a physicist
+-- and an HCI researcher with the same name are two people).
+CREATE OR REPLACE TEMP MACRO "ir_field"(category) AS CASE
+    WHEN regexp_matches(lower(category), '^(cs|stat|math|eess|econ|q-fin)\.[a-z]+$') THEN 'computing'
+    WHEN regexp_matches(lower(category), '^(hep-[a-z]+|astro-ph(\.[a-z]+)?|cond-mat(\.[a-z-]+)?|physics\.[a-z-]+|quant-ph|gr-qc|nucl-[a-z]+|nlin\.[a-z]+|math-ph)$') THEN 'physics'
+    WHEN regexp_matches(lower(category), '^q-bio(\.[a-z]+)?$') THEN 'biology'
+END;
+
+-- Do two normalised affiliation strings name the same organisation?
+-- Equal, one's tokens contained in the other's ("lumen bank" in
+-- "lumen bank research"), or a near-identical spelling.
+CREATE OR REPLACE TEMP MACRO "ir_affil_match"(x, y) AS (
+    x = y
+    OR list_has_all(string_split(x, ' '), string_split(y, ' '))
+    OR list_has_all(string_split(y, ' '), string_split(x, ' '))
+    OR jaro_winkler_similarity(x, y) >= 0.94);
+
+-- Any affiliation of one cluster matching any of the other's.
+CREATE OR REPLACE TEMP MACRO "ir_affils_agree"(xs, ys) AS
+    len(list_filter(xs, lambda x: len(list_filter(ys, lambda y: "ir_affil_match"(x, y))) > 0)) > 0;
+
+-- Two clusters whose full names ('last|first', first at least two letters)
+-- share a last name but carry incompatible first names (Jennifer vs John
+-- Smith) are two people, whatever else they share.
+CREATE OR REPLACE TEMP MACRO "ir_names_conflict"(xs, ys) AS
+    len(list_filter(xs, lambda x: len(list_filter(ys, lambda y:
+        split_part(x, '|', 1) = split_part(y, '|', 1)
+        AND NOT starts_with(split_part(x, '|', 2), split_part(y, '|', 2))
+        AND NOT starts_with(split_part(y, '|', 2), split_part(x, '|', 2)))) > 0)) > 0;

@@ -19,7 +19,8 @@ SELECT f.*,
             WHEN f."name_level" = 2 THEN 6
             WHEN f."name_level" = 1 THEN 3
             WHEN f."min_tokens" <= 1 THEN -4
-            ELSE -12 END AS "w_name",
+            ELSE -12 END
+       - CASE WHEN f."ambiguous_initial" THEN 6 ELSE 0 END AS "w_name",
        CASE WHEN f."affil_agree" THEN 5 WHEN NOT f."affil_agree" THEN -3 ELSE 0 END AS "w_affil",
        CASE WHEN f."shared_topics" IS NULL THEN 0
             WHEN len(f."shared_topics") = 0 THEN -1

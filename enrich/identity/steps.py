@@ -33,6 +33,7 @@ class Params:
     accept_weight: float = 12.0   # match weight needed to accept a scored pair
     prior_weight: float = 10.0    # log2 prior odds offset: confidence = 1/(1+2^-(w-prior))
     work_days: int = 10           # same talk title counts only if dates are this close
+    cluster_rounds: int = 6       # at most this many cluster-profile rounds (each stops early when stable)
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
@@ -65,13 +66,16 @@ def names(con: duckdb.DuckDBPyConnection) -> None:
     """One row per identity with folded name tokens and blocking keys.
 
     `tokens` has the first token replaced by its canonical nickname form;
-    `raw_tokens` keeps it as written (for handle matching)."""
+    `raw_tokens` keeps it as written (for handle matching). An internal
+    record's "affiliation" is a team inside the company, not an employer, so
+    it never agrees or disagrees with an outside affiliation."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_names" AS
 WITH t AS (
     SELECT i."identity_id", i."source", i."source_kind", i."source_key", i."name",
            i."affiliation", i."location", "ir_name_tokens"(i."name") AS "raw_tokens",
-           "ir_affil_tokens"(i."affiliation") AS "affil_tokens",
+           CASE WHEN i."source_kind" = 'internal' THEN []::VARCHAR[]
+                ELSE "ir_affil_tokens"(i."affiliation") END AS "affil_tokens",
            nullif("ir_fold"(i."location"), '') AS "location_key"
     FROM "identities" i
 ), c AS (
@@ -257,6 +261,37 @@ WHERE df."df" >= 2 AND df."df" <= cap."max_df"
 GROUP BY tok."identity_id"''', [p.topic_min_df_cap, p.topic_max_df])
 
 
+def ambiguous_initials(con: duckdb.DuckDBPyConnection) -> None:
+    """Last-name+initial keys held by two different people on one work
+    ("P. Moreau" and "Pedro Moreau" on the same paper): there are provably
+    two people behind "P. Moreau" here, so an initial alone cannot say which.
+    Initial-level joins on such a key need much more context."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_ambiguous" AS
+SELECT DISTINCT n."init_key"
+FROM "_ir_works" w JOIN "_ir_names" n USING ("identity_id")
+WHERE w."n_people" > 1 AND n."init_key" IS NOT NULL
+GROUP BY w."source", w."work_key", n."init_key"
+HAVING count(DISTINCT w."identity_id") > 1''')
+
+
+def fields(con: duckdb.DuckDBPyConnection) -> None:
+    """arXiv-style categories and broad research fields (computing, physics,
+    biology) per identity, from its papers' tags.
+
+    Why both: a shared category is topical evidence even when it is too
+    common for the topic tokens (cs.LG), and two namesakes whose papers lie
+    in disjoint fields are two people -- a strong separating signal."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_fields" AS
+SELECT "identity_id", list(DISTINCT c ORDER BY c) AS "categories", list(DISTINCT f ORDER BY f) AS "fields"
+FROM (SELECT "identity_id", lower(trim(t)) AS c, "ir_field"(t) AS f
+      FROM "evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
+      WHERE "kind" = 'paper')
+WHERE f IS NOT NULL
+GROUP BY "identity_id"''')
+
+
 def coauthors(con: duckdb.DuckDBPyConnection) -> None:
     """Name keys of the people an identity shares a work with (co-authors,
     co-speakers): a shared co-author is strong context for a name match."""
@@ -341,6 +376,8 @@ SELECT c."identity_a", c."identity_b",
             ELSE len(list_intersect(ca."coauthors", cb."coauthors")) END AS "shared_coauthors",
        na."location_key" IS NOT NULL AND na."location_key" = nb."location_key" AS "same_location",
        coalesce(tf."tf", 1) AS "name_tf",
+       (length(na."tokens"[1]) = 1 OR length(nb."tokens"[1]) = 1)
+         AND na."init_key" IN (SELECT "init_key" FROM "_ir_ambiguous") AS "ambiguous_initial",
        sw."title_key" AS "same_work_title", coalesce(sw."sole", FALSE) AS "sole_speakers",
        na."source" AS "source_a", nb."source" AS "source_b"
 FROM "_ir_cand" c

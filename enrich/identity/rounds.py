@@ -1,0 +1,211 @@
+"""Cluster-level rounds: compare what is already known about both sides.
+
+Why: one arXiv record "J. Smith" carries little context (one paper, often no
+affiliation), so pairwise scoring leaves a prolific author split into many
+pieces. Once records are linked, their union of affiliations, topics, fields
+and co-authors corroborates -- or separates -- further joins: the paper-code
+GitHub link of one paper tells which "J. Smith" wrote the others, and a
+cluster with physics papers is not the HCI namesake.
+
+Each round compares the current clusters over the *same* name blocks as the
+pair step (`_ir_cand`), so the cost never grows beyond the blocks. Accepted
+cluster pairs are merged through the same guarded union-find (two GitHub
+logins, two ORCIDs, co-authors of one paper never merge). Name frequency is
+counted over current clusters, not records: a prolific author's fifty papers
+are one name, not fifty namesakes. A few rounds settle.
+"""
+from __future__ import annotations
+
+import logging
+
+import duckdb
+import pyarrow as pa
+
+from enrich.identity.cluster import GuardedUnionFind
+from enrich.identity.steps import Params, run
+
+logger = logging.getLogger(__name__)
+
+METHOD = "cluster_profile"
+
+
+def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) -> tuple[list[tuple], int]:
+    """Merge clusters round by round; return (accepted pairs, refused count)."""
+    accepted: list[tuple] = []
+    refused = 0
+    for number in range(1, p.cluster_rounds + 1):
+        write_membership(con, uf)
+        profiles(con)
+        score(con, p)
+        merged, blocked, pairs = _merge(con, uf, number)
+        accepted += pairs
+        refused += blocked
+        logger.info("identity: cluster round %d merged %d cluster pairs (%d refused)", number, merged, blocked)
+        if not merged:
+            break
+    return accepted, refused
+
+
+def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
+    """`_ir_cmap`: identity -> current cluster, for multi-record clusters only
+    (a record absent from it is its own cluster)."""
+    rows = [(m, uf.find(m)) for root, c in uf.data.items() if len(c.members) > 1 for m in c.members]
+    table = pa.table({"identity_id": [r[0] for r in rows], "cluster_id": [r[1] for r in rows]},
+                     schema=pa.schema([("identity_id", pa.string()), ("cluster_id", pa.string())]))
+    con.register("_ir_cmap_arrow", table)
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cmap" AS SELECT * FROM "_ir_cmap_arrow"')
+    con.unregister("_ir_cmap_arrow")
+
+
+def profiles(con: duckdb.DuckDBPyConnection) -> None:
+    """`_ir_cm` (members of the clusters the name blocks touch) and
+    `_ir_cprof` (one row per such cluster: the union of its members' context)."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_cm" AS
+WITH touched AS (SELECT "identity_a" AS "identity_id" FROM "_ir_cand"
+                 UNION SELECT "identity_b" FROM "_ir_cand"),
+tc AS (SELECT DISTINCT coalesce(c."cluster_id", t."identity_id") AS "cid"
+       FROM touched t LEFT JOIN "_ir_cmap" c USING ("identity_id"))
+SELECT coalesce(c."cluster_id", t."identity_id") AS "cid", t."identity_id"
+FROM touched t LEFT JOIN "_ir_cmap" c USING ("identity_id")
+UNION
+SELECT c."cluster_id", c."identity_id" FROM "_ir_cmap" c JOIN tc ON tc."cid" = c."cluster_id"''')
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_cprof" AS
+SELECT m."cid",
+       list_distinct(flatten(list(t."topics") FILTER (t."topics" IS NOT NULL)))[1:256] AS "topics",
+       list_distinct(flatten(list(f."fields") FILTER (f."fields" IS NOT NULL))) AS "fields",
+       list_distinct(flatten(list(f."categories") FILTER (f."categories" IS NOT NULL))) AS "categories",
+       list(DISTINCT array_to_string(n."affil_tokens", ' ')) FILTER (len(n."affil_tokens") > 0) AS "affils",
+       list_distinct(flatten(list(co."coauthors") FILTER (co."coauthors" IS NOT NULL)))[1:256] AS "coauthors",
+       list(DISTINCT n."location_key") FILTER (n."location_key" IS NOT NULL) AS "locations",
+       list(DISTINCT n."tokens"[-1] || '|' || n."tokens"[1])
+           FILTER (n."has_real_name" AND n."n_tokens" >= 2 AND length(n."tokens"[1]) >= 2) AS "full_names"
+FROM "_ir_cm" m
+JOIN "_ir_names" n USING ("identity_id")
+LEFT JOIN "_ir_topics" t USING ("identity_id")
+LEFT JOIN "_ir_fields" f USING ("identity_id")
+LEFT JOIN "_ir_coauthors" co USING ("identity_id")
+GROUP BY m."cid"''')
+
+
+CANDIDATES_SQL = '''
+WITH named AS (
+    SELECT m."cid", n.* FROM "_ir_cm" m JOIN "_ir_names" n USING ("identity_id")
+), tf_fl AS (SELECT "fl_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "fl_key" IS NOT NULL GROUP BY 1),
+tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
+pairs AS (
+    SELECT na."cid" AS "ca", nb."cid" AS "cb", c."identity_a", c."identity_b",
+           "ir_name_level"(na."tokens", nb."tokens") AS "name_level",
+           na."raw_tokens" = nb."raw_tokens" AND length(na."tokens"[1]) >= 2 AS "raw_equal",
+           na."name" AS "name_a", nb."name" AS "name_b",
+           CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
+                THEN coalesce(fa."tf", 1) ELSE coalesce(ia."tf", 1) END AS "tf",
+           (length(na."tokens"[1]) = 1 OR length(nb."tokens"[1]) = 1)
+             AND na."init_key" IN (SELECT "init_key" FROM "_ir_ambiguous") AS "ambiguous_initial"
+    FROM "_ir_cand" c
+    JOIN named na ON na."identity_id" = c."identity_a"
+    JOIN named nb ON nb."identity_id" = c."identity_b"
+    LEFT JOIN tf_fl fa ON fa."fl_key" = na."fl_key"
+    LEFT JOIN tf_init ia ON ia."init_key" = na."init_key"
+    WHERE na."cid" <> nb."cid"
+)
+SELECT least("ca", "cb") AS "ca", greatest("ca", "cb") AS "cb",
+       arg_max(struct_pack(a := "identity_a", b := "identity_b", name_a := "name_a", name_b := "name_b",
+                           level := "name_level", raw_equal := "raw_equal", tf := "tf",
+                           ambiguous := "ambiguous_initial"),
+               "name_level" * 10 + "raw_equal"::INT) AS "best"
+FROM pairs GROUP BY 1, 2'''
+
+WEIGHTS_SQL = '''
+SELECT c."ca", c."cb", c."best",
+       CASE WHEN "ir_names_conflict"(coalesce(pa."full_names", []), coalesce(pb."full_names", [])) THEN -12
+            WHEN c."best".level = 4 AND c."best".raw_equal THEN 9
+            WHEN c."best".level >= 3 THEN 8
+            WHEN c."best".level = 2 THEN 6
+            WHEN c."best".level = 1 THEN 3
+            ELSE -12 END
+       - CASE WHEN c."best".ambiguous THEN 6 ELSE 0 END AS "w_name",
+       CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 2) END AS "w_tf",
+       CASE WHEN len(coalesce(pa."affils", [])) = 0 OR len(coalesce(pb."affils", [])) = 0 THEN 0
+            WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -3 END AS "w_affil",
+       list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])) AS "shared_topics",
+       list_has_any(coalesce(pa."fields", []), coalesce(pb."fields", [])) AS "same_field",
+       len(list_intersect(coalesce(pa."categories", []), coalesce(pb."categories", []))) AS "shared_categories",
+       len(coalesce(pa."fields", [])) > 0 AND len(coalesce(pb."fields", [])) > 0
+           AND NOT list_has_any(pa."fields", pb."fields") AS "field_conflict",
+       len(coalesce(pa."topics", [])) > 0 AND len(coalesce(pb."topics", [])) > 0 AS "both_topics",
+       len(list_intersect(coalesce(pa."coauthors", []), coalesce(pb."coauthors", []))) AS "shared_coauthors",
+       list_has_any(coalesce(pa."locations", []), coalesce(pb."locations", [])) AS "same_location",
+       pa."affils" AS "affils_a", pb."affils" AS "affils_b"
+FROM "_ir_ccand" c
+JOIN "_ir_cprof" pa ON pa."cid" = c."ca"
+JOIN "_ir_cprof" pb ON pb."cid" = c."cb"'''
+
+
+def score(con: duckdb.DuckDBPyConnection, p: Params) -> None:
+    """`_ir_cpairs`: accepted cluster pairs with weight, confidence and reason.
+
+    Same scale as the pair rules (threshold `accept_weight`, names alone never
+    enough), plus two separating signals only visible on clusters: disjoint
+    research fields and incompatible full first names."""
+    run(con, f'CREATE OR REPLACE TEMP TABLE "_ir_ccand" AS {CANDIDATES_SQL}')
+    run(con, f"""
+CREATE OR REPLACE TEMP TABLE "_ir_cscored" AS
+WITH w0 AS ({WEIGHTS_SQL}),
+w1 AS (
+    SELECT *,
+           least(7, CASE WHEN len("shared_topics") >= 3 THEN 6 WHEN len("shared_topics") = 2 THEN 4
+                         WHEN len("shared_topics") = 1 THEN 3 ELSE 0 END
+                    + CASE WHEN "shared_categories" >= 2 THEN 4 WHEN "shared_categories" = 1 THEN 3
+                           WHEN "same_field" THEN 2 ELSE 0 END
+                    + CASE WHEN len("shared_topics") = 0 AND "shared_categories" = 0 AND NOT "same_field"
+                                AND "both_topics" THEN -1 ELSE 0 END) AS "w_topic",
+           CASE WHEN "field_conflict" THEN -10 ELSE 0 END AS "w_field",
+           CASE WHEN "shared_coauthors" > 0 THEN 6 ELSE 0 END AS "w_coauthor",
+           CASE WHEN "same_location" THEN 2 ELSE 0 END AS "w_location"
+    FROM w0),
+w AS (SELECT *, "w_name" + "w_tf" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
+                AS "weight" FROM w1)
+SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."weight",
+       least(0.98, 1.0 / (1.0 + pow(2.0, -(w."weight" - ?)))) AS "confidence",
+       concat_ws('; ',
+           'cluster profiles: names ''' || w."best".name_a || ''' ~ ''' || w."best".name_b
+               || ''' (level ' || w."best".level || ')',
+           CASE WHEN w."w_affil" > 0 THEN 'affiliations ' || array_to_string(w."affils_a"[1:3], ', ')
+                || ' ~ ' || array_to_string(w."affils_b"[1:3], ', ') END,
+           CASE WHEN len(w."shared_topics") > 0 THEN len(w."shared_topics") || ' shared topics ('
+                || array_to_string(w."shared_topics"[1:5], ', ') || ')'
+                END,
+           CASE WHEN w."shared_categories" > 0 THEN w."shared_categories" || ' shared categories'
+                WHEN w."same_field" THEN 'same research field' END,
+           CASE WHEN w."w_coauthor" > 0 THEN w."shared_coauthors" || ' shared co-authors' END,
+           CASE WHEN w."w_location" > 0 THEN 'same location' END,
+           'weight ' || round(w."weight", 1)) AS "reason",
+       w."weight" >= ? AND (w."w_affil" > 0 OR w."w_topic" > 0 OR w."w_coauthor" > 0 OR w."w_location" > 0)
+           AS "accepted"
+FROM w""", [p.prior_weight, p.accept_weight])
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cpairs" AS SELECT * FROM "_ir_cscored" WHERE "accepted"')
+
+
+def _merge(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, number: int) -> tuple[int, int, list[tuple]]:
+    """Union accepted cluster pairs, strongest first, through the guards.
+
+    A cluster merges at most once per round: its profile was computed before
+    the round, so a second merge (A~B, then B~C) would join A and C without
+    anyone comparing them (Jennifer and John Smith through one "J. Smith")."""
+    rows = con.execute('''SELECT "identity_a", "identity_b", "confidence", "reason" FROM "_ir_cpairs"
+                          ORDER BY "weight" DESC, "identity_a", "identity_b"''').fetchall()
+    merged = refused = 0
+    accepted, changed = [], set()
+    for a, b, confidence, reason in rows:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb or ra in changed or rb in changed:
+            continue
+        if uf.union(a, b):
+            changed.add(uf.find(a))
+            merged += 1
+            accepted.append((min(a, b), max(a, b), confidence, f"round {number}: {reason}", METHOD))
+        else:
+            refused += 1
+    return merged, refused, accepted
