@@ -46,6 +46,8 @@ CREATE OR REPLACE TEMP MACRO "ir_name_level"(ta, tb) AS CASE
               OR starts_with(ta[1], tb[1]) OR starts_with(tb[1], ta[1])) THEN 2
     WHEN len(ta) >= 2 AND len(tb) >= 2 AND ta[1] = tb[-1] AND ta[-1][1] = tb[1][1]
          AND (length(ta[-1]) = 1 OR length(tb[1]) = 1) THEN 2
+    WHEN len(ta) >= 2 AND len(tb) >= 2 AND tb[1] = ta[-1] AND tb[-1][1] = ta[1][1]
+         AND (length(tb[-1]) = 1 OR length(ta[1]) = 1) THEN 2
     WHEN len(ta) = 1 AND length(ta[1]) >= 3 AND list_contains(tb, ta[1]) THEN 1
     WHEN len(tb) = 1 AND length(tb[1]) >= 3 AND list_contains(ta, tb[1]) THEN 1
     ELSE 0

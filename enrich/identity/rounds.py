@@ -96,8 +96,9 @@ WITH named AS (
 tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
 pairs AS (
     SELECT na."cid" AS "ca", nb."cid" AS "cb", c."identity_a", c."identity_b",
-           "ir_name_level"(na."tokens", nb."tokens") AS "name_level",
-           na."raw_tokens" = nb."raw_tokens" AND length(na."tokens"[1]) >= 2 AS "raw_equal",
+           greatest("ir_name_level"(na."tokens", nb."tokens"),
+                    "ir_name_level"(na."raw_tokens", nb."raw_tokens")) AS "name_level",
+           na."raw_tokens" = nb."raw_tokens" AS "raw_equal",
            na."name" AS "name_a", nb."name" AS "name_b",
            CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
                 THEN coalesce(fa."tf", 1) ELSE coalesce(ia."tf", 1) END AS "tf",
@@ -126,7 +127,7 @@ SELECT c."ca", c."cb", c."best",
             WHEN c."best".level = 1 THEN 3
             ELSE -12 END
        - CASE WHEN c."best".ambiguous THEN 6 ELSE 0 END AS "w_name",
-       CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 2) END AS "w_tf",
+       CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 3) END AS "w_tf",
        CASE WHEN len(coalesce(pa."affils", [])) = 0 OR len(coalesce(pb."affils", [])) = 0 THEN 0
             WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -3 END AS "w_affil",
        list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])) AS "shared_topics",
@@ -134,7 +135,6 @@ SELECT c."ca", c."cb", c."best",
        len(list_intersect(coalesce(pa."categories", []), coalesce(pb."categories", []))) AS "shared_categories",
        len(coalesce(pa."fields", [])) > 0 AND len(coalesce(pb."fields", [])) > 0
            AND NOT list_has_any(pa."fields", pb."fields") AS "field_conflict",
-       len(coalesce(pa."topics", [])) > 0 AND len(coalesce(pb."topics", [])) > 0 AS "both_topics",
        len(list_intersect(coalesce(pa."coauthors", []), coalesce(pb."coauthors", []))) AS "shared_coauthors",
        list_has_any(coalesce(pa."locations", []), coalesce(pb."locations", [])) AS "same_location",
        pa."affils" AS "affils_a", pb."affils" AS "affils_b"
@@ -159,8 +159,7 @@ w1 AS (
                          WHEN len("shared_topics") = 1 THEN 3 ELSE 0 END
                     + CASE WHEN "shared_categories" >= 2 THEN 4 WHEN "shared_categories" = 1 THEN 3
                            WHEN "same_field" THEN 2 ELSE 0 END
-                    + CASE WHEN len("shared_topics") = 0 AND "shared_categories" = 0 AND NOT "same_field"
-                                AND "both_topics" THEN -1 ELSE 0 END) AS "w_topic",
+                    ) AS "w_topic",
            CASE WHEN "field_conflict" THEN -10 ELSE 0 END AS "w_field",
            CASE WHEN "shared_coauthors" > 0 THEN 6 ELSE 0 END AS "w_coauthor",
            CASE WHEN "same_location" THEN 2 ELSE 0 END AS "w_location"

@@ -309,7 +309,8 @@ GROUP BY a."identity_id"''')
 def name_candidates(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Candidate pairs from name blocks: same first+last (nickname-canonical,
     middle names dropped), same sorted tokens (reversed order), and same
-    last name + first initial where one side *is* an initial. Blocks above
+    last name + first initial where one side *is* an initial (also against
+    a two-token name read family-name first: "X. Kim" ~ "Kim Xin"). Blocks above
     `max_block` are skipped: a very common name needs an identifier anyway."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_cand" AS
@@ -320,6 +321,9 @@ WITH k AS (
     SELECT "identity_id", 'sorted', "sorted_key", FALSE FROM "_ir_names" WHERE "sorted_key" IS NOT NULL
     UNION ALL
     SELECT "identity_id", 'initial', "init_key", length("first") = 1 FROM "_ir_names" WHERE "init_key" IS NOT NULL
+    UNION ALL
+    SELECT "identity_id", 'initial', "raw_tokens"[1] || '|' || "raw_tokens"[-1][1], FALSE
+    FROM "_ir_names" WHERE len("raw_tokens") = 2 AND length("raw_tokens"[-1]) >= 2
 ), sized AS (
     SELECT *, count(*) OVER (PARTITION BY "block", "key") AS "size" FROM k
 )
@@ -359,7 +363,8 @@ same_work AS (
 )
 SELECT c."identity_a", c."identity_b",
        na."name" AS "name_a", nb."name" AS "name_b",
-       "ir_name_level"(na."tokens", nb."tokens") AS "name_level",
+       greatest("ir_name_level"(na."tokens", nb."tokens"),
+                    "ir_name_level"(na."raw_tokens", nb."raw_tokens")) AS "name_level",
        CASE WHEN na."raw_tokens" = nb."raw_tokens" THEN TRUE ELSE FALSE END AS "raw_equal",
        least(na."n_tokens", nb."n_tokens") AS "min_tokens",
        na."affiliation" AS "affil_a", nb."affiliation" AS "affil_b",
