@@ -75,6 +75,14 @@ CREATE OR REPLACE TEMP MACRO "ir_name_forms"(t) AS
         lambda x: regexp_replace(x, '[^a-z]', '', 'g'))
     END;
 
+-- The forms above plus the truncated one (first name + three letters of the
+-- last), as blocking keys for logins.
+CREATE OR REPLACE TEMP MACRO "ir_name_keys"(t) AS list_distinct(list_filter(
+    list_append("ir_name_forms"(t),
+                CASE WHEN len(t) >= 2 AND length(t[-1]) >= 4
+                     THEN regexp_replace(t[1] || t[-1][1:3], '[^a-z]', '', 'g') END),
+    lambda x: x IS NOT NULL AND length(x) >= 4));
+
 CREATE OR REPLACE TEMP MACRO "ir_login_fits"(login, t) AS (
     len(t) >= 1
     AND (list_has_any("ir_login_forms"(login), "ir_name_forms"(t))
@@ -111,3 +119,11 @@ CREATE OR REPLACE TEMP MACRO "ir_names_conflict"(xs, ys) AS
         split_part(x, '|', 1) = split_part(y, '|', 1)
         AND NOT starts_with(split_part(x, '|', 2), split_part(y, '|', 2))
         AND NOT starts_with(split_part(y, '|', 2), split_part(x, '|', 2)))) > 0)) > 0;
+
+-- Name agreement of two records: the better of the canonical-token and
+-- as-written comparisons, and level 2 when one side is a GitHub user known
+-- only by a login that fits the other's name ("junche" ~ "Jun Chen").
+CREATE OR REPLACE TEMP MACRO "ir_pair_level"(ta, tb, ra, rb, login_a, login_b) AS greatest(
+    "ir_name_level"(ta, tb), "ir_name_level"(ra, rb),
+    CASE WHEN (login_a IS NOT NULL AND login_b IS NULL AND "ir_login_fits"(login_a, rb))
+           OR (login_b IS NOT NULL AND login_a IS NULL AND "ir_login_fits"(login_b, ra)) THEN 2 ELSE 0 END);

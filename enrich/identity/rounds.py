@@ -96,8 +96,8 @@ WITH named AS (
 tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
 pairs AS (
     SELECT na."cid" AS "ca", nb."cid" AS "cb", c."identity_a", c."identity_b",
-           greatest("ir_name_level"(na."tokens", nb."tokens"),
-                    "ir_name_level"(na."raw_tokens", nb."raw_tokens")) AS "name_level",
+           "ir_pair_level"(na."tokens", nb."tokens", na."raw_tokens", nb."raw_tokens",
+                           na."login_only", nb."login_only") AS "name_level",
            na."raw_tokens" = nb."raw_tokens" AS "raw_equal",
            na."name" AS "name_a", nb."name" AS "name_b",
            CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
@@ -155,7 +155,7 @@ CREATE OR REPLACE TEMP TABLE "_ir_cscored" AS
 WITH w0 AS ({WEIGHTS_SQL}),
 w1 AS (
     SELECT *,
-           least(7, CASE WHEN len("shared_topics") >= 3 THEN 6 WHEN len("shared_topics") = 2 THEN 4
+           least(7, CASE WHEN len("shared_topics") >= 3 THEN 7 WHEN len("shared_topics") = 2 THEN 6
                          WHEN len("shared_topics") = 1 THEN 3 ELSE 0 END
                     + CASE WHEN "shared_categories" >= 2 THEN 4 WHEN "shared_categories" = 1 THEN 3
                            WHEN "same_field" THEN 2 ELSE 0 END

@@ -93,7 +93,10 @@ SELECT c.*,
        CASE WHEN len(c."tokens") >= 2 THEN array_to_string(list_sort(c."tokens"), ' ') END AS "sorted_key",
        len(c."tokens") > 0
          AND NOT (c."source_kind" = 'github' AND "ir_fold"(c."name") = "ir_fold"(c."source_key"))
-         AS "has_real_name"
+         AS "has_real_name",
+       CASE WHEN c."source_kind" = 'github'
+                 AND (len(c."tokens") = 0 OR "ir_fold"(c."name") = "ir_fold"(c."source_key"))
+            THEN lower(c."source_key") END AS "login_only"
 FROM c''')
 
 
@@ -310,7 +313,9 @@ def name_candidates(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Candidate pairs from name blocks: same first+last (nickname-canonical,
     middle names dropped), same sorted tokens (reversed order), and same
     last name + first initial where one side *is* an initial (also against
-    a two-token name read family-name first: "X. Kim" ~ "Kim Xin"). Blocks above
+    a two-token name read family-name first: "X. Kim" ~ "Kim Xin"), and a
+    GitHub user known only by a login against names the login spells
+    ("praman-ml" ~ "Priya Raman", "junche" ~ "Jun Chen"). Blocks above
     `max_block` are skipped: a very common name needs an identifier anyway."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_cand" AS
@@ -324,6 +329,12 @@ WITH k AS (
     UNION ALL
     SELECT "identity_id", 'initial', "raw_tokens"[1] || '|' || "raw_tokens"[-1][1], FALSE
     FROM "_ir_names" WHERE len("raw_tokens") = 2 AND length("raw_tokens"[-1]) >= 2
+    UNION ALL
+    SELECT "identity_id", 'login', unnest("ir_login_forms"("login_only")), TRUE
+    FROM "_ir_names" WHERE "login_only" IS NOT NULL
+    UNION ALL
+    SELECT "identity_id", 'login', unnest("ir_name_keys"("raw_tokens")), FALSE
+    FROM "_ir_names" WHERE "has_real_name" AND len("raw_tokens") >= 2
 ), sized AS (
     SELECT *, count(*) OVER (PARTITION BY "block", "key") AS "size" FROM k
 )
@@ -331,7 +342,9 @@ SELECT DISTINCT least(a."identity_id", b."identity_id") AS "identity_a",
                 greatest(a."identity_id", b."identity_id") AS "identity_b"
 FROM sized a JOIN sized b
   ON a."block" = b."block" AND a."key" = b."key" AND a."identity_id" < b."identity_id"
-WHERE a."size" <= ? AND (a."block" <> 'initial' OR a."is_initial" OR b."is_initial")
+WHERE a."size" <= ?
+  AND CASE a."block" WHEN 'initial' THEN a."is_initial" OR b."is_initial"
+                     WHEN 'login' THEN a."is_initial" <> b."is_initial" ELSE TRUE END
 UNION
 SELECT least(a."identity_id", b."identity_id"), greatest(a."identity_id", b."identity_id")
 FROM "_ir_works" a JOIN "_ir_works" b
@@ -363,8 +376,8 @@ same_work AS (
 )
 SELECT c."identity_a", c."identity_b",
        na."name" AS "name_a", nb."name" AS "name_b",
-       greatest("ir_name_level"(na."tokens", nb."tokens"),
-                    "ir_name_level"(na."raw_tokens", nb."raw_tokens")) AS "name_level",
+       "ir_pair_level"(na."tokens", nb."tokens", na."raw_tokens", nb."raw_tokens",
+                           na."login_only", nb."login_only") AS "name_level",
        CASE WHEN na."raw_tokens" = nb."raw_tokens" THEN TRUE ELSE FALSE END AS "raw_equal",
        least(na."n_tokens", nb."n_tokens") AS "min_tokens",
        na."affiliation" AS "affil_a", nb."affiliation" AS "affil_b",
