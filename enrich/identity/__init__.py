@@ -82,6 +82,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Named steps up to the comparison vectors (all temp tables)."""
     _steps.create_macros(con)
     _steps.load_nicknames(con)
+    _steps.load_surnames(con)
     _steps.names(con)
     _steps.handles(con)
     _steps.strong_values(con, p)

@@ -74,6 +74,7 @@ SELECT c."cluster_id", c."identity_id" FROM "_ir_cmap" c JOIN tc ON tc."cid" = c
 CREATE OR REPLACE TEMP TABLE "_ir_cprof" AS
 SELECT m."cid",
        list_distinct(flatten(list(t."topics") FILTER (t."topics" IS NOT NULL)))[1:256] AS "topics",
+       list_distinct(flatten(list(t."common_topics") FILTER (t."common_topics" IS NOT NULL)))[1:256] AS "common_topics",
        list_distinct(flatten(list(f."fields") FILTER (f."fields" IS NOT NULL))) AS "fields",
        list_distinct(flatten(list(f."categories") FILTER (f."categories" IS NOT NULL))) AS "categories",
        list(DISTINCT array_to_string(n."affil_tokens", ' ')) FILTER (len(n."affil_tokens") > 0) AS "affils",
@@ -103,7 +104,10 @@ pairs AS (
            CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
                 THEN coalesce(fa."tf", 1) ELSE coalesce(ia."tf", 1) END AS "tf",
            (length(na."tokens"[1]) = 1 OR length(nb."tokens"[1]) = 1)
-             AND na."init_key" IN (SELECT "init_key" FROM "_ir_ambiguous") AS "ambiguous_initial"
+             AND na."init_key" IN (SELECT "init_key" FROM "_ir_ambiguous") AS "ambiguous_initial",
+           length(na."tokens"[1]) >= 3 AND length(nb."tokens"[1]) >= 3
+             AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
+             AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
     FROM "_ir_cand" c
     JOIN named na ON na."identity_id" = c."identity_a"
     JOIN named nb ON nb."identity_id" = c."identity_b"
@@ -114,7 +118,7 @@ pairs AS (
 SELECT least("ca", "cb") AS "ca", greatest("ca", "cb") AS "cb",
        arg_max(struct_pack(a := "identity_a", b := "identity_b", name_a := "name_a", name_b := "name_b",
                            level := "name_level", raw_equal := "raw_equal", tf := "tf",
-                           ambiguous := "ambiguous_initial"),
+                           ambiguous := "ambiguous_initial", uncommon := "uncommon"),
                "name_level" * 10 + "raw_equal"::INT) AS "best"
 FROM pairs GROUP BY 1, 2'''
 
@@ -128,9 +132,11 @@ SELECT c."ca", c."cb", c."best",
             ELSE -12 END
        - CASE WHEN c."best".ambiguous THEN 6 ELSE 0 END AS "w_name",
        CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 3) END AS "w_tf",
+       CASE WHEN c."best".level >= 3 AND c."best".uncommon AND c."best".tf <= 3 THEN 3 ELSE 0 END AS "w_rare",
        CASE WHEN len(coalesce(pa."affils", [])) = 0 OR len(coalesce(pb."affils", [])) = 0 THEN 0
             WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -3 END AS "w_affil",
        list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])) AS "shared_topics",
+       list_intersect(coalesce(pa."common_topics", []), coalesce(pb."common_topics", [])) AS "shared_common",
        list_has_any(coalesce(pa."fields", []), coalesce(pb."fields", [])) AS "same_field",
        len(list_intersect(coalesce(pa."categories", []), coalesce(pb."categories", []))) AS "shared_categories",
        len(coalesce(pa."fields", [])) > 0 AND len(coalesce(pb."fields", [])) > 0
@@ -158,13 +164,14 @@ w1 AS (
            least(7, CASE WHEN len("shared_topics") >= 3 THEN 7 WHEN len("shared_topics") = 2 THEN 6
                          WHEN len("shared_topics") = 1 THEN 3 ELSE 0 END
                     + CASE WHEN "shared_categories" >= 2 THEN 4 WHEN "shared_categories" = 1 THEN 3
-                           WHEN "same_field" THEN 2 ELSE 0 END
+                           WHEN "same_field" THEN 2
+                           WHEN len("shared_topics") = 0 AND len("shared_common") > 0 THEN 2 ELSE 0 END
                     ) AS "w_topic",
            CASE WHEN "field_conflict" THEN -10 ELSE 0 END AS "w_field",
            CASE WHEN "shared_coauthors" > 0 THEN 6 ELSE 0 END AS "w_coauthor",
            CASE WHEN "same_location" THEN 2 ELSE 0 END AS "w_location"
     FROM w0),
-w AS (SELECT *, "w_name" + "w_tf" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
+w AS (SELECT *, "w_name" + "w_tf" + "w_rare" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
                 AS "weight" FROM w1)
 SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."weight",
        least(0.98, 1.0 / (1.0 + pow(2.0, -(w."weight" - ?)))) AS "confidence",
@@ -177,11 +184,15 @@ SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."weight",
                 || array_to_string(w."shared_topics"[1:5], ', ') || ')'
                 END,
            CASE WHEN w."shared_categories" > 0 THEN w."shared_categories" || ' shared categories'
-                WHEN w."same_field" THEN 'same research field' END,
+                WHEN w."same_field" THEN 'same research field'
+                WHEN len(w."shared_topics") = 0 AND len(w."shared_common") > 0
+                THEN 'common topics (' || array_to_string(w."shared_common"[1:3], ', ') || ')' END,
            CASE WHEN w."w_coauthor" > 0 THEN w."shared_coauthors" || ' shared co-authors' END,
            CASE WHEN w."w_location" > 0 THEN 'same location' END,
+           CASE WHEN w."w_rare" > 0 THEN 'uncommon full name, held by at most three records' END,
            'weight ' || round(w."weight", 1)) AS "reason",
-       w."weight" >= ? AND (w."w_affil" > 0 OR w."w_topic" > 0 OR w."w_coauthor" > 0 OR w."w_location" > 0)
+       w."weight" >= ? AND (w."w_affil" > 0 OR w."w_topic" > 0 OR w."w_coauthor" > 0 OR w."w_location" > 0
+                             OR (w."w_rare" > 0 AND w."w_affil" = 0 AND w."w_field" = 0 AND w."w_name" > 0))
            AS "accepted"
 FROM w""", [p.prior_weight, p.accept_weight])
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cpairs" AS SELECT * FROM "_ir_cscored" WHERE "accepted"')

@@ -15,6 +15,7 @@ from importlib import resources
 import duckdb
 
 from enrich.identity.nicknames import NICKNAMES
+from enrich.identity.surnames import COMMON_SURNAMES
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Params:
     generic_holders: int = 25     # ... or by more identities than this
     topic_max_df: float = 0.02    # topic tokens on more than this share of identities are noise
     topic_min_df_cap: int = 25    # ... but never drop a token held by <= this many
+    topic_common_df: float = 0.10  # tokens above the cap but on at most this share are weak ("common") topics
     accept_weight: float = 12.0   # match weight needed to accept a scored pair
     prior_weight: float = 10.0    # log2 prior odds offset: confidence = 1/(1+2^-(w-prior))
     work_days: int = 10           # same talk title counts only if dates are this close
@@ -60,6 +62,12 @@ def load_nicknames(con: duckdb.DuckDBPyConnection) -> None:
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_nick" AS '
              'SELECT unnest(?::VARCHAR[]) AS "variant", unnest(?::VARCHAR[]) AS "canonical"',
         [variants, [NICKNAMES[v] for v in variants]])
+
+
+def load_surnames(con: duckdb.DuckDBPyConnection) -> None:
+    """Very common family names (surnames.py) as a temp table."""
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_common_surnames" AS SELECT unnest(?::VARCHAR[]) AS "surname"',
+        [sorted(COMMON_SURNAMES)])
 
 
 def names(con: duckdb.DuckDBPyConnection) -> None:
@@ -241,8 +249,10 @@ FROM e''')
 
 def topics(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Topic tokens per identity: evidence tags (arXiv categories, repo topics,
-    talk tracks) plus longer title words, minus tokens too common to mean
-    anything (document frequency cap)."""
+    talk tracks) plus longer title words. `topics` are the specific ones
+    (document frequency cap); `common_topics` those on up to
+    `topic_common_df` of identities ("inference", "mlops"): weak evidence the
+    cluster rounds use for rare names only; commoner tokens mean nothing."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_topics" AS
 WITH tok AS (
@@ -256,12 +266,15 @@ WITH tok AS (
 ), df AS (
     SELECT "token", count(*) AS "df" FROM tok GROUP BY "token"
 ), cap AS (
-    SELECT greatest(?, ? * (SELECT count(*) FROM "_ir_names")) AS "max_df"
+    SELECT greatest(?, ? * (SELECT count(*) FROM "_ir_names")) AS "max_df",
+           ? * (SELECT count(*) FROM "_ir_names") AS "common_df"
 )
-SELECT tok."identity_id", list(tok."token" ORDER BY df."df", tok."token")[1:64] AS "topics"
+SELECT tok."identity_id",
+       list(tok."token" ORDER BY df."df", tok."token") FILTER (df."df" <= cap."max_df")[1:64] AS "topics",
+       list(tok."token" ORDER BY df."df", tok."token") FILTER (df."df" > cap."max_df")[1:64] AS "common_topics"
 FROM tok JOIN df USING ("token"), cap
-WHERE df."df" >= 2 AND df."df" <= cap."max_df"
-GROUP BY tok."identity_id"''', [p.topic_min_df_cap, p.topic_max_df])
+WHERE df."df" >= 2 AND (df."df" <= cap."max_df" OR df."df" <= cap."common_df")
+GROUP BY tok."identity_id"''', [p.topic_min_df_cap, p.topic_max_df, p.topic_common_df])
 
 
 def ambiguous_initials(con: duckdb.DuckDBPyConnection) -> None:
