@@ -15,6 +15,8 @@ import hashlib
 import json
 import logging
 import re
+import socket
+import struct
 import threading
 import time
 import zlib
@@ -171,9 +173,10 @@ class SampleWorldServer:
     def inject(self, path_prefix: str, kind: str, times: int = 1, **params: Any) -> Fault:
         """Make the next ``times`` requests under ``path_prefix`` fail as ``kind``.
 
-        kinds: ``429`` (``retry_after``), ``403`` rate limit (``reset_in`` s), ``500``/``502``/``503``,
+        kinds: ``429`` (``retry_after``), ``403`` rate limit (``reset_in`` s; with ``secondary=True``
+        GitHub's secondary limit: its message and ``Retry-After: retry_after``), ``500``/``502``/``503``,
         ``hang`` (``seconds``, then answers normally), ``truncated`` (half the body, full
-        Content-Length), ``malformed`` (``body`` or a broken document, status 200),
+        Content-Length; with ``reset=True`` the connection is reset before any answer), ``malformed`` (``body`` or a broken document, status 200),
         ``next_loop`` (pagination ``next`` points back at the same page).
         """
         if kind not in FAULT_KINDS:
@@ -261,6 +264,9 @@ class _Handler(BaseHTTPRequestHandler):
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         body = self._read_body() if method == "POST" else b""
         fault = self.sw.take_fault(self.path)
+        if fault and fault.kind == "truncated" and fault.params.get("reset"):
+            self._reset_connection()
+            return
         if fault and fault.kind == "hang":
             self.sw.wait(float(fault.params.get("seconds", 10)))
         try:
@@ -271,6 +277,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind != "hang":
             response = _apply_fault(fault, response, self.sw.base_url + self.path, parts.path)
         self._send(response, truncate=bool(fault and fault.kind == "truncated"))
+
+    def _reset_connection(self) -> None:
+        """Close with SO_LINGER 0: the client sees ECONNRESET, as from a dropped upstream."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -312,6 +324,11 @@ def _apply_fault(fault: Fault, response: Response, url: str, path: str) -> Respo
     if kind == "429":
         return Response(429, b'{"message":"Too Many Requests"}', JSON_TYPE,
                         {"Retry-After": str(p.get("retry_after", 1))})
+    if kind == "403" and p.get("secondary"):
+        return Response(403, json.dumps({"message": "You have exceeded a secondary rate limit. Please wait a few "
+                                                    "minutes before you try again.",
+                                         "documentation_url": GH.DOCS}).encode(), JSON_TYPE,
+                        {"Retry-After": str(p.get("retry_after", 60))})
     if kind == "403":
         reset = int(time.time()) + int(p.get("reset_in", 60))
         return Response(403, json.dumps({"message": "API rate limit exceeded for 127.0.0.1.",
@@ -338,10 +355,12 @@ def _broken_body(content_type: str) -> bytes:
 
 
 def _loop_next(response: Response, url: str) -> Response:
-    if response.headers.get("Link"):
-        response.headers["Link"] = re.sub(r'<[^>]*>; rel="next"', f'<{url}>; rel="next"', response.headers["Link"])
-        if 'rel="next"' not in response.headers["Link"]:
-            response.headers["Link"] = f'<{url}>; rel="next", ' + response.headers["Link"]
+    single_github_page = "/github/" in url and response.body.startswith(b"[")  # a list without a Link header
+    if response.headers.get("Link") or single_github_page:
+        link = re.sub(r'<[^>]*>; rel="next"', f'<{url}>; rel="next"', response.headers.get("Link", ""))
+        if 'rel="next"' not in link:
+            link = f'<{url}>; rel="next"' + (", " + link if link else "")
+        response.headers["Link"] = link
         return response
     try:
         data = json.loads(response.body)
