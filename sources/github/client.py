@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "talent-signals (PyGithub)"
 PER_PAGE = 100  # REST maximum page size: fewest requests per list
+TRUNCATED_RETRIES = 2  # fresh requests after a body cut off mid-transfer
 
 
 class CappedRetry(GithubRetry):
@@ -172,7 +173,7 @@ def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = Non
     `api_errors`) and `ParseError` for a body that is not JSON.
     """
     headers = {"If-None-Match": etag} if etag else None
-    status, response_headers, body = client.requester.requestJson("GET", url, parameters=params, headers=headers)
+    status, response_headers, body = _request_json(client, url, params, headers)
     if status == 304:
         return JsonResponse(304, response_headers, None)
     data = _decode(body, url, status)
@@ -191,12 +192,35 @@ def get_pages(client: GithubClient, path: str, params: dict[str, Any] | None = N
     """
     url: str | None = path
     query = {"per_page": PER_PAGE, **(params or {})}
+    seen: set[str] = set()
     while url:
         response = get_json(client, url, query, etag)
         yield response
         if response.status == 304:
             return
+        seen.add(url)
         url, query, etag = _next_link(client, response.headers.get("link")), None, None
+        if url in seen:
+            raise ParseError(f"GitHub {path}: pagination loop, 'next' repeats {url[:200]}")
+
+
+def _request_json(client: GithubClient, url: str, params: dict[str, Any] | None,
+                  headers: dict[str, str] | None) -> tuple[int, dict[str, Any], str]:
+    """``requestJson`` with a fresh try when the body arrives cut off.
+
+    urllib3's retry covers statuses and failed connections, not a body that
+    ends before its Content-Length (a dropped connection mid-transfer), which
+    a second request usually fixes."""
+    for attempt in range(TRUNCATED_RETRIES + 1):
+        try:
+            return client.requester.requestJson("GET", url, parameters=params, headers=headers)
+        except requests.exceptions.ChunkedEncodingError as exc:
+            if attempt == TRUNCATED_RETRIES:
+                raise ParseError(f"GitHub {url.split('?')[0][:200]}: body truncated "
+                                 f"(gave up after {attempt + 1} attempts)") from None
+            logger.warning("GitHub %s: body truncated (%s); retrying", url.split("?")[0][:200], str(exc)[:100])
+            time.sleep(0.5 * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def _next_link(client: GithubClient, header: str | None) -> str | None:
