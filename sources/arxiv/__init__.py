@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import arxiv
 import requests
 
-from sources.arxiv.client import RetryableTimeout, build_client, request_count
+from sources.arxiv.client import RetryableTimeout, RetryableTruncated, build_client, request_count
 from sources.arxiv.parse import result_to_paper
 from sources.arxiv.settings import ArxivSettings
 from sources.errors import ParseError, RateLimited, SourceError
@@ -84,6 +84,8 @@ def _next_batch(results: Iterator[arxiv.Result], size: int, query: str) -> list[
         raise SourceError(f"arXiv query {query!r}: page unexpectedly empty after retries ({exc.url})") from None
     except RetryableTimeout as exc:
         raise SourceError(f"arXiv query {query!r}: timed out ({exc})") from None
+    except RetryableTruncated as exc:
+        raise ParseError(f"arXiv query {query!r}: {exc}, after retries") from None
     except ParseError as exc:
         raise ParseError(f"arXiv query {query!r}: {exc}") from None
     except SourceError as exc:

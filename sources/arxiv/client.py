@@ -29,6 +29,10 @@ class RetryableTimeout(requests.exceptions.ConnectionError):
     """A read timeout, re-raised as the ConnectionError arxiv.Client retries."""
 
 
+class RetryableTruncated(requests.exceptions.ConnectionError):
+    """A body cut off before its Content-Length, re-raised as the ConnectionError arxiv.Client retries."""
+
+
 class ArxivSession(requests.Session):
     """requests session that puts ``timeout=`` on every call, counts requests,
     checks bodies strictly and fails fast on answers a retry cannot fix."""
@@ -48,6 +52,8 @@ class ArxivSession(requests.Session):
             response = super().request(method, url, *args, **kwargs)
         except requests.exceptions.ReadTimeout as exc:
             raise RetryableTimeout(f"no answer within {self.timeout_seconds:g} s") from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise RetryableTruncated("body truncated (connection closed before Content-Length)") from exc
         _check_response(response, url)
         return response
 
