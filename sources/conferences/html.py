@@ -95,6 +95,8 @@ def parse_page(body: bytes | str, settings: ConferenceSettings) -> tuple[list[Sp
 
 
 def _soup(body: bytes | str, settings: ConferenceSettings) -> BeautifulSoup:
+    if ("\x00" if isinstance(body, str) else b"\x00") in body:  # binary or corrupt, never an HTML page
+        raise ParseError(f"{settings.name}: {settings.url}: not an HTML page (contains NUL bytes)")
     try:
         return BeautifulSoup(body, "html.parser")
     except Exception as exc:  # bs4 raises assorted errors on hostile markup
