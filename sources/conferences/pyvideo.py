@@ -112,12 +112,16 @@ def talk_from(obj: dict, settings: ConferenceSettings) -> Talk | None:
     if not title:
         logger.warning("%s: skipped a talk without a title (%r)", settings.name, obj.get("_source_path"))
         return None
+    key = _talk_key(obj, title)
+    if not key:  # e.g. a title of punctuation only and no path or slug: nothing to key it by
+        logger.warning("%s: skipped talk %r without a usable key", settings.name, title[:80])
+        return None
     description = c.text(obj.get("description")) or c.text(obj.get("summary")) or c.text(obj.get("abstract"))
     prefix = _PREFIX.match(description or "")
     abstract = c.text(description[prefix.end():]) if prefix and description else description
     return Talk(
         source=settings.name,
-        talk_key=_talk_key(obj, title),
+        talk_key=key,
         title=title,
         event=(prefix.group("event").strip() if prefix else None) or _folder_event(obj) or settings.event,
         abstract=abstract,
