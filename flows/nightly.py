@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows.config import AppConfig, SourceSpec, load_config
 from flows.feedback import merge_feedback
@@ -198,7 +199,9 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
     try:
         ctx = NightContext(con, new_run_id(), now, progress)
         start_run(con, ctx.run_id, str(config.path) if config.path else None)
-        futures = {s.name: _source_task(s, config.options.get("flow", {})).submit(ctx, s) for s in config.sources}
+        # quote: Prefect must not walk ctx for futures while running tasks mutate its outcomes dict
+        futures = {s.name: _source_task(s, config.options.get("flow", {})).submit(quote(ctx), s)
+                   for s in config.sources}
         outcomes = _collect(ctx, futures)
         for outcome in outcomes:
             record_source(con, ctx.run_id, outcome)
