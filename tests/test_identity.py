@@ -240,8 +240,8 @@ def test_person_keeps_id_when_new_identity_joins_later(s: Surface) -> None:
 
 
 def test_merging_two_existing_persons_keeps_older_id_and_records_alias(s: Surface) -> None:
-    s.identity("pycon:K1", "Karin Berg", "Klarna")
-    s.identity("github:kberg", "Karin Berg", None)
+    s.identity("pycon:K1", "Karin Müller", "Klarna")   # a common family name: no join on name alone
+    s.identity("github:kberg", "Karin Müller", None)
     resolve(s.con, now=NIGHT1)
     before = s.persons()
     assert before["pycon:K1"] != before["github:kberg"]
@@ -307,3 +307,98 @@ def test_real_europython_pairs_meet_targets(real_data) -> None:
     spec.loader.exec_module(module)
     result = module.bench_real(real_data.parents[1], scorer="rules")
     assert result["pairwise_precision"] >= 0.98 and result["pairwise_recall"] >= 0.90
+
+
+# ---------------------------------------------------------------- cluster-level evidence
+def _paper(s: Surface, paper: str, authors: list[tuple[str, str | None]], tags: list[str], title: str) -> list[str]:
+    """One arXiv paper with its authors (name, affiliation); returns their identity ids."""
+    ids = []
+    for pos, (name, affiliation) in enumerate(authors, start=1):
+        iid = s.identity(f"arxiv:{paper}#{pos}", name, affiliation)
+        s.work(iid, f"paper:{paper}", title, tags)
+        ids.append(iid)
+    return ids
+
+
+def test_initial_form_joins_full_name_through_linked_records(s: Surface) -> None:
+    # "J. Smith" on three papers: one has the affiliation, another shares a
+    # co-author with it, the third only the co-author of the second.
+    a = _paper(s, "2501.00001", [("J. Smith", "Lumen Bank"), ("Olu Ade", None)], ["cs.LG"], "Serving models")
+    b = _paper(s, "2502.00002", [("J. Smith", None), ("Olu Ade", None), ("Mia Kova", None)], ["cs.LG"],
+               "Monitoring models")
+    c = _paper(s, "2503.00003", [("J. Smith", None), ("Mia Kova", None)], ["cs.DC"], "Scheduling jobs")
+    s.identity("github:jennifersmi", "Jennifer Smith", "@lumen-bank")
+    s.identity("github:jsmith-other", "John Smith", "Acme Corp")   # an incompatible first name
+    resolve(s.con, now=NIGHT1)
+    persons = s.persons()
+    jennifer = persons["github:jennifersmi"]
+    assert {persons[a[0]], persons[b[0]], persons[c[0]]} == {jennifer}
+    assert persons["github:jsmith-other"] != jennifer
+    assert persons[a[1]] != jennifer and persons[b[2]] != jennifer   # co-authors are other people
+    reasons = " ".join(r for (r,) in s.con.execute('SELECT "reason" FROM "identity_pairs"').fetchall())
+    assert "cluster profiles" in reasons and "lumen bank" in reasons
+
+
+def test_same_full_name_on_papers_with_shared_category_is_one_person(s: Surface) -> None:
+    ids = [_paper(s, f"24{i:02d}.0000{i}", [("Elena Petrova", None)], ["cs.LG", "stat.ML"], f"Paper {i}")[0]
+           for i in range(1, 5)]
+    resolve(s.con, now=NIGHT1)
+    persons = s.persons()
+    assert len({persons[i] for i in ids}) == 1
+
+
+def test_namesakes_in_disjoint_fields_or_with_different_affiliations_stay_apart(s: Surface) -> None:
+    # An uncommon full name, but physics vs HCI: two people.
+    phys = _paper(s, "2401.01001", [("Amara Lindholm", None)], ["hep-ph", "astro-ph.CO"], "Neutron star mergers")
+    hci = _paper(s, "2402.01002", [("Amara Lindholm", None)], ["cs.HC"], "Trust in AI interfaces")
+    # Same field and name, but two different employers: two people.
+    uni = _paper(s, "2403.01003", [("Tomasz Okonkwo", "Northgate University")], ["cs.LG"], "Bounds")
+    bank = _paper(s, "2404.01004", [("Tomasz Okonkwo", "Helio Cloud")], ["cs.LG"], "Serving")
+    resolve(s.con, now=NIGHT1)
+    assert not s.same(phys[0], hci[0])
+    assert not s.same(uni[0], bank[0])
+
+
+def test_common_name_needs_context_but_an_uncommon_one_does_not(s: Surface) -> None:
+    s.identity("pycon:W1", "Wei Zhang")                   # one of the commonest names on earth
+    s.identity("github:zhangw", "Wei Zhang")
+    s.identity("pycon:L1", "William Lindqvist")           # uncommon, no other record carries it
+    s.identity("github:william-lindqvist", "William Lindqvist")
+    s.identity("pycon:B1", "Benjamin Lindqvist", "Northgate University")
+    s.identity("github:blindqvist", "Benjamin Lindqvist", "Helio Cloud")   # contradicting employers
+    resolve(s.con, now=NIGHT1)
+    assert not s.same("pycon:W1", "github:zhangw")
+    assert s.same("pycon:L1", "github:william-lindqvist")
+    assert not s.same("pycon:B1", "github:blindqvist")
+
+
+def test_login_patterns_and_company_spelling_join_a_nameless_github_user(s: Surface) -> None:
+    s.identity("github:junche", "junche", "@kestrel-ai")  # profile name missing: it is the login
+    jun = _paper(s, "2405.02005", [("Jun Chen", "Kestrel AI Inc."), ("Ana Lopes", None)], ["cs.LG"], "Kernels")
+    paper = _paper(s, "2406.02006", [("Priya Raman", None), ("Olu Ade", None)], ["cs.LG"], "Cost-aware inference")
+    for iid in paper:
+        s.link(iid, "paper_code_github", "praman-ml")
+    s.identity("github:praman-ml", "praman-ml", None)
+    resolve(s.con, now=NIGHT1)
+    assert s.same("github:junche", jun[0]) and not s.same("github:junche", jun[1])
+    assert s.same("github:praman-ml", paper[0]) and not s.same("github:praman-ml", paper[1])
+
+
+def test_initial_is_ambiguous_when_two_namesakes_share_a_paper(s: Surface) -> None:
+    # "P. Moreau" and "Pedro Moreau" co-author one paper: two people behind
+    # "P. Moreau". A second "P. Moreau" paper sharing a co-author with Pedro
+    # must not be given to Pedro on that alone.
+    both = _paper(s, "2403.01117", [("Pedro Moreau", "University of Eastbridge"), ("P. Moreau", None),
+                                    ("Arjun Mendes", None)], ["cs.LG"], "Silent failures")
+    pedro = _paper(s, "2310.01293", [("Pedro Moreau", None), ("Wei Zhang", None)], ["cs.LG"], "Implicit bias")
+    other = _paper(s, "2205.01147", [("P. Moreau", None), ("Wei Zhang", None)], ["cs.LG"], "Cost-aware inference")
+    resolve(s.con, now=NIGHT1)
+    assert not s.same(both[0], both[1])
+    assert not s.same(other[0], pedro[0])
+
+
+def test_reversed_order_initial_joins_with_shared_affiliation(s: Surface) -> None:
+    s.identity("mlops:BP3", "Kim Xin", "Copperline Logistics")
+    x = _paper(s, "2607.01127", [("X. Kim", "Copperline Logistics"), ("Arjun Mendes", None)], ["cs.LG"], "Vision")
+    resolve(s.con, now=NIGHT1)
+    assert s.same("mlops:BP3", x[0])

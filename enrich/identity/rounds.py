@@ -134,8 +134,9 @@ SELECT c."ca", c."cb", c."best",
        CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 3) END AS "w_tf",
        CASE WHEN c."best".level >= 3 AND c."best".uncommon AND c."best".tf <= 3 THEN 3 ELSE 0 END AS "w_rare",
        CASE WHEN len(coalesce(pa."affils", [])) = 0 OR len(coalesce(pb."affils", [])) = 0 THEN 0
-            WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -3 END AS "w_affil",
-       list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])) AS "shared_topics",
+            WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -8 END AS "w_affil",
+       list_filter(list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])),
+                   lambda t: "ir_field"(t) IS NULL) AS "shared_topics",
        list_intersect(coalesce(pa."common_topics", []), coalesce(pb."common_topics", [])) AS "shared_common",
        list_has_any(coalesce(pa."fields", []), coalesce(pb."fields", [])) AS "same_field",
        len(list_intersect(coalesce(pa."categories", []), coalesce(pb."categories", []))) AS "shared_categories",
@@ -171,8 +172,9 @@ w1 AS (
            CASE WHEN "shared_coauthors" > 0 THEN 6 ELSE 0 END AS "w_coauthor",
            CASE WHEN "same_location" THEN 2 ELSE 0 END AS "w_location"
     FROM w0),
+w2 AS (SELECT * REPLACE (CASE WHEN "w_affil" < 0 OR "w_field" < 0 THEN 0 ELSE "w_rare" END AS "w_rare") FROM w1),
 w AS (SELECT *, "w_name" + "w_tf" + "w_rare" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
-                AS "weight" FROM w1)
+                AS "weight" FROM w2)
 SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."weight",
        least(0.98, 1.0 / (1.0 + pow(2.0, -(w."weight" - ?)))) AS "confidence",
        concat_ws('; ',
