@@ -123,9 +123,9 @@ def _page_objects(settings: ConferenceSettings, body: Any, url: str) -> tuple[li
 
 
 def _objects(settings: ConferenceSettings, items: list, url: str) -> list[dict]:
-    bad = next((item for item in items if not isinstance(item, dict)), None)
-    if bad is not None:
-        raise ParseError(f"{settings.name}: {url}: expected pretalx objects, found a {type(bad).__name__}")
+    bad = [item for item in items if not isinstance(item, dict)]
+    if bad:  # a list check, not `is not None`: a JSON null is a bad item too
+        raise ParseError(f"{settings.name}: {url}: expected pretalx objects, found a {type(bad[0]).__name__}")
     return items
 
 
