@@ -187,8 +187,10 @@ def test_weight_change_in_a_copied_role_file_changes_the_order(con, tmp_path):
     before = ranks(con, "ml_engineer")
     assert before["p_mle"] < before["p_ops"]
     text = roles_text()
-    for feature, weight in (("production_ml", 0.0), ("evaluation_fluency", 0.0), ("infra_as_code", 2.0)):
+    for feature, weight in (("production_ml", 0.0), ("evaluation_fluency", 0.0), ("lifecycle_breadth", 0.0),
+                            ("infra_as_code", 2.0)):
         text = set_weight(text, "roles.ml_engineer.weights", feature, weight)
+    text = set_weight(text, "roles.ml_engineer.red_flags", "no_eval", 0.0)
     path = tmp_path / "roles.toml"
     path.write_text(text, "utf-8")
     rank(con, profiles=path, now=NOW)
@@ -202,15 +204,15 @@ def test_a_fifth_role_and_a_new_keyword_feature_need_no_code(con, tmp_path):
                 _ev("github:web", "p_web", "contribution", "data/dbt-models", url="https://github.com/data/dbt-models",
                     text="dbt models and Airflow DAGs for the warehouse", tags=("dbt", "etl")))
     text = roles_text() + '''
-[features.data_pipelines]
-label = "data pipelines"
+[features.analytics_engineering]
+label = "analytics engineering"
 keywords = ["dbt", "etl", "airflow", "spark"]
 applies_to = ["contribution", "talk"]
 
 [roles.data_engineer]
 label = "Data engineer"
 [roles.data_engineer.weights]
-data_pipelines = 1.0
+analytics_engineering = 1.0
 has_code = 0.2
 '''
     path = tmp_path / "roles.toml"
@@ -219,7 +221,7 @@ has_code = 0.2
     assert stats.roles["data_engineer"] > 0
     top = con.execute("SELECT person_id, explanation FROM shortlist('data_engineer', 1)").fetchone()
     assert top[0] == "p_web"
-    assert top[1].startswith("Data engineer: data pipelines (dbt in data/dbt-models)")
+    assert top[1].startswith("Data engineer: analytics engineering (dbt in data/dbt-models)")
 
 
 def test_pm_with_talks_only_ranks_above_engineers_for_ai_pm(ranked):

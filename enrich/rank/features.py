@@ -16,7 +16,7 @@ from datetime import datetime
 
 import duckdb
 
-from enrich.rank.profiles import KeywordFeature, Profiles
+from enrich.rank.profiles import BreadthFeature, KeywordFeature, Profiles
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,34 @@ WHERE fe."feature" = ?
 GROUP BY fe."person_id", fe."feature"''', [feature.saturation, feature.name])
 
 
+def breadth_values(con: duckdb.DuckDBPyConnection, feature: BreadthFeature, profiles: Profiles) -> None:
+    """value = share of the component features the person has (value >=
+    min_value); detail names them.  Each covered component cites its most
+    recent evidence row (matched = the component's label), so the breadth
+    claim is backed by one openable work per stage."""
+    components, labels = list(feature.of), [profiles.label(c) for c in feature.of]
+    run(con, '''
+INSERT INTO "feature_evidence"
+SELECT fe."person_id", ?,
+       arg_max(fe."evidence_id", [coalesce(e."happened_on", DATE '0001-01-01')::VARCHAR, fe."evidence_id"]),
+       (?::VARCHAR[])[list_position(?::VARCHAR[], fe."feature")]
+FROM "feature_evidence" fe
+JOIN "_rk_ev" e USING ("evidence_id")
+JOIN "person_features" pf ON pf."person_id" = fe."person_id" AND pf."feature" = fe."feature"
+WHERE list_contains(?::VARCHAR[], fe."feature") AND pf."value" >= ?
+GROUP BY fe."person_id", fe."feature"''', [feature.name, labels, components, components, feature.min_value])
+    run(con, '''
+INSERT INTO "person_features"
+SELECT "person_id", ?, count(*) / ?::DOUBLE, count(*)::INTEGER,
+       count(*) || ' of ' || ? || ': ' || array_to_string(list_transform(
+           list_sort(list({'k': list_position(?::VARCHAR[], "feature"), 'f': "feature"})),
+           lambda x: (?::VARCHAR[])[x."k"]), ', ')
+FROM "person_features"
+WHERE list_contains(?::VARCHAR[], "feature") AND "value" >= ?
+GROUP BY "person_id"''', [feature.name, len(components), len(components), components, labels, components,
+                          feature.min_value])
+
+
 def person_counts(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> None:
     """Counts behind the built-in features, one row per person with evidence."""
     s = profiles.settings
@@ -123,11 +151,19 @@ def builtin_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
              "n || ' ' || word || CASE WHEN n = 1 THEN '' ELSE 's' END")
     run(con, '''
 INSERT INTO "person_features"
-WITH signal AS (
-    SELECT "person_id",
-           count(*) FILTER (WHERE list_contains(?::VARCHAR[], "feature")) AS "n_production",
-           count(*) FILTER (WHERE list_contains(?::VARCHAR[], "feature")) AS "n_eval"
-    FROM "person_features" GROUP BY "person_id"
+WITH production AS (
+    -- production evidence outside the papers themselves: an applied paper
+    -- is still a paper, so it cannot lift the research-only flag
+    SELECT fe."person_id", count(*) AS "n_production"
+    FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+    WHERE list_contains(?::VARCHAR[], fe."feature") AND e."kind" <> 'paper'
+    GROUP BY fe."person_id"
+), evaluation AS (
+    SELECT "person_id", count(*) AS "n_eval"
+    FROM "person_features" WHERE list_contains(?::VARCHAR[], "feature") GROUP BY "person_id"
+), signal AS (
+    SELECT "person_id", coalesce(p."n_production", 0) AS "n_production", coalesce(v."n_eval", 0) AS "n_eval"
+    FROM production p FULL JOIN evaluation v USING ("person_id")
 ), c AS (
     SELECT c.*, coalesce(s."n_production", 0) AS "n_production", coalesce(s."n_eval", 0) AS "n_eval"
     FROM "_rk_counts" c LEFT JOIN signal s USING ("person_id")
@@ -187,6 +223,8 @@ def compute_features(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: da
     for feature in profiles.features.values():
         keyword_hits(con, feature)
         keyword_values(con, feature)
+    for breadth in profiles.breadth.values():
+        breadth_values(con, breadth, profiles)
     person_counts(con, profiles, now)
     builtin_values(con, profiles)
     builtin_citations(con)

@@ -51,6 +51,21 @@ class KeywordFeature:
 
 
 @dataclass(frozen=True)
+class BreadthFeature:
+    """A feature that counts how many of several other features a person has:
+    value = (components with value >= min_value) / len(components).
+
+    ROLES.md values work *across* a lifecycle (data, training, evaluation,
+    deployment, monitoring) over depth in one stage; a sum of per-stage
+    features cannot say that, a share of covered stages can."""
+
+    name: str
+    label: str
+    of: tuple[str, ...]
+    min_value: float = 0.0
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     label: str
@@ -78,14 +93,17 @@ class Profiles:
     features: dict[str, KeywordFeature]
     settings: Settings = Settings()
     source: str = "<dict>"
+    breadth: dict[str, BreadthFeature] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        return tuple(BUILTIN_FEATURES) + tuple(self.features)
+        return tuple(BUILTIN_FEATURES) + tuple(self.features) + tuple(self.breadth)
 
     def label(self, feature: str) -> str:
         if feature in self.features:
             return self.features[feature].label
+        if feature in self.breadth:
+            return self.breadth[feature].label
         return BUILTIN_FEATURES.get(feature, feature)
 
 
@@ -122,14 +140,17 @@ def load_profiles(path: str | Path | None = None) -> Profiles:
 def parse_profiles(data: dict[str, Any], *, source: str = "<dict>") -> Profiles:
     """Validate a parsed profile document; ValueError names the bad key."""
     _only_keys(data, ("settings", "features", "roles"), "")
-    features = {name: _keyword_feature(name, spec)
-                for name, spec in _table(data.get("features", {}), "features").items()}
-    known = set(BUILTIN_FEATURES) | set(features)
+    specs = _table(data.get("features", {}), "features")
+    features = {name: _keyword_feature(name, spec) for name, spec in specs.items()
+                if not (isinstance(spec, dict) and "breadth_of" in spec)}
+    breadth = {name: _breadth_feature(name, spec, set(features)) for name, spec in specs.items()
+               if name not in features}
+    known = set(BUILTIN_FEATURES) | set(features) | set(breadth)
     settings = _settings(_table(data.get("settings", {}), "settings"), set(features))
     roles = {name: _role(name, spec, known) for name, spec in _table(data.get("roles", {}), "roles").items()}
     if not roles:
         raise ValueError("roles: at least one role is required")
-    return Profiles(roles=roles, features=features, settings=settings, source=source)
+    return Profiles(roles=roles, features=features, settings=settings, source=source, breadth=breadth)
 
 
 def _table(value: Any, key: str) -> dict[str, Any]:
@@ -182,6 +203,24 @@ def _keyword_feature(name: str, spec: Any) -> KeywordFeature:
         fields=_strings(spec.get("fields", ["title", "text", "tags"]), key + ".fields", MATCH_FIELDS),
         saturation=_number(spec.get("saturation", 3), key + ".saturation", positive=True),
     )
+
+
+def _breadth_feature(name: str, spec: Any, keyword_features: set[str]) -> BreadthFeature:
+    key = f"features.{name}"
+    _name(name, key)
+    if name in BUILTIN_FEATURES:
+        raise ValueError(f"{key}: is a built-in feature and cannot be redefined")
+    spec = _table(spec, key)
+    _only_keys(spec, ("label", "description", "breadth_of", "min_value"), key + ".")
+    components = _strings(spec.get("breadth_of"), key + ".breadth_of")
+    for component in components:
+        if component not in keyword_features:
+            raise ValueError(f"{key}.breadth_of: {component!r} is not a keyword feature")
+    min_value = _number(spec.get("min_value", 0), key + ".min_value")
+    if min_value > 1:
+        raise ValueError(f"{key}.min_value: must be <= 1, got {min_value!r}")
+    return BreadthFeature(name=name, label=str(spec.get("label", name.replace("_", " "))),
+                          of=tuple(dict.fromkeys(components)), min_value=min_value)
 
 
 def _settings(spec: dict[str, Any], keyword_features: set[str]) -> Settings:
