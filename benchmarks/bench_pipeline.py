@@ -1,0 +1,232 @@
+"""Whole nightly pipeline at N people (default 100k): pull+parse, load, resolve, rank, publish;
+then an incremental night with ~1% new data.
+
+A generated world is served over HTTP by the sample-world server in a
+separate process (so its memory and CPU are not ours); the night runs the
+real steps of ``flows.nightly.run_night`` *without Prefect* (no task
+runner, no ephemeral API: that overhead is measured separately by the
+flow's own tests), sources one after another so each stage has its own time
+and peak memory:
+
+  for each configured source: ``pull_function(kind)(settings, state)`` pages,
+  each loaded with ``warehouse.load_page`` (parse vs load time split), state
+  saved; ``flows.steps.resolve_identities``; ``flows.steps.rank_leads``;
+  ``warehouse.runs.finish_run``; ``NightlyBuild.publish`` (checkpoint + swap).
+
+The config is the world's own (``sampleworld.files.write_world``) with the
+arXiv page size raised to 2,000.  Night 2 is the world's documented night-2
+additions plus ``--new-fraction`` (default 1%) new arXiv papers (clones of
+night-1 papers: same authors, new ids, published on night 2).
+
+  python benchmarks/bench_pipeline.py --people 100000
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import multiprocessing
+import random
+import re
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    RssSampler, load_average, no_nagle_in_sample_server, print_header, quiet_logging, write_json,
+)
+
+
+# --- the server process ----------------------------------------------------------------
+def add_new_papers(world, fraction: float, seed: int = 11) -> int:
+    """Append ``fraction`` x night-1 papers as night-2 papers (new ids, night-2 date)."""
+    from sampleworld.generate import NIGHT2_DAY
+
+    rng = random.Random(seed)
+    night1 = [p for p in world.papers if p.night == 1]
+    count = max(1, int(len(night1) * fraction))
+    stamp = f"{NIGHT2_DAY.isoformat()}T12:00:00Z"
+    month = NIGHT2_DAY.strftime("%y%m")
+    for i, src in enumerate(rng.sample(night1, count)):
+        world.papers.append(dataclasses.replace(src, paper_id=f"{month}.{90_000 + i:05d}", version=1,
+                                                published=stamp, updated=stamp, night=2))
+    return count
+
+
+def serve_world(n_people: int, fraction: float, conn) -> None:
+    """Subprocess: generate, serve, answer ("night", n) / ("counts",) / ("stop",)."""
+    quiet_logging()
+    no_nagle_in_sample_server()
+    from sampleworld import server as sw
+    from sampleworld.generate import generate_world
+
+    sw.GITHUB_LIMIT = 10**9  # a whole world's crawl is more than one hour of a token's budget
+    world = generate_world(n_people, seed=7)
+    added = add_new_papers(world, fraction)
+    with sw.serve(world) as server:
+        conn.send({"base_url": server.base_url, "new_papers": added, "world": _world_size(world)})
+        while True:
+            command = conn.recv()
+            if command[0] == "night":
+                server.set_night(command[1])
+                server.reset_counts()
+                conn.send("ok")
+            elif command[0] == "counts":
+                conn.send(server.counts)
+            elif command[0] == "write":
+                from sampleworld.files import write_world
+                write_world(command[1], world, base_url=server.base_url, include_world_json=False)
+                conn.send("ok")
+            else:
+                conn.send("bye")
+                return
+
+
+def _world_size(world) -> dict:
+    return {"people": len(world.people), "papers": len(world.papers), "github_users": len(world.users),
+            "repos": len(world.repos), "speakers": sum(len(c.speakers) for c in world.conferences),
+            "internal": len(world.internal)}
+
+
+# --- one night -------------------------------------------------------------------------
+def run_night(config, sampler: RssSampler) -> dict:
+    """The steps of the nightly flow, sequential, timed and memory-sampled per stage."""
+    from flows import steps
+    from flows.wiring import pull_function
+    from warehouse import NightlyBuild, load_page
+    from warehouse.runs import SourceOutcome, finish_run, new_run_id, record_source, start_run
+    from warehouse.state import read_state, save_state
+
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    stages: dict[str, dict] = {}
+    build = NightlyBuild(config.warehouse_path)
+    started = time.perf_counter()
+    with _stage(stages, sampler, "open"):
+        con = build.open()
+        run_id = new_run_id()
+        start_run(con, run_id, str(config.path))
+    outcomes = []
+    for spec in config.sources:
+        outcome, t0 = SourceOutcome(spec.name), time.perf_counter()
+        sampler.enter(f"pull:{spec.name}")
+        checkpoint, load_seconds = {}, 0.0
+        for page in pull_function(spec.kind)(spec.settings, read_state(con, spec.name)):
+            t_load = time.perf_counter()
+            if page.records:
+                load_page(con, page.records, now=now)
+                outcome.records += len(page.records)
+            load_seconds += time.perf_counter() - t_load
+            outcome.pages += 1
+            checkpoint.update(page.checkpoint)
+        save_state(con, spec.name, checkpoint)
+        outcome.status = "success"
+        total = time.perf_counter() - t0
+        stages[f"pull:{spec.name}"] = {"seconds": total, "fetch_parse_seconds": total - load_seconds,
+                                       "load_seconds": load_seconds, "records": outcome.records,
+                                       "pages": outcome.pages}
+        outcomes.append(outcome)
+    with _stage(stages, sampler, "resolve"):
+        for outcome in outcomes:
+            record_source(con, run_id, outcome)
+        stages["resolve"]["stats"] = _small(steps.resolve_identities(con, now))
+    with _stage(stages, sampler, "rank"):
+        stages["rank"]["stats"] = _small(steps.rank_leads(con, config, now))
+    with _stage(stages, sampler, "publish"):
+        finish_run(con, run_id, outcomes)
+        build.publish()
+    return {"seconds": time.perf_counter() - started, "stages": stages}
+
+
+class _stage:
+    def __init__(self, stages: dict, sampler: RssSampler, name: str) -> None:
+        self.stages, self.sampler, self.name = stages, sampler, name
+
+    def __enter__(self):
+        self.sampler.enter(self.name)
+        self.t0 = time.perf_counter()
+        self.stages[self.name] = {}
+
+    def __exit__(self, *exc):
+        self.stages[self.name]["seconds"] = time.perf_counter() - self.t0
+
+
+def _small(stats: dict) -> dict:
+    return {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+
+
+def warehouse_rows(db: Path) -> dict:
+    from warehouse import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                for t in ("identities", "evidence", "people", "lead_rows")}
+    finally:
+        con.close()
+
+
+def write_config(workdir: Path, conn) -> Path:
+    conn.send(("write", str(workdir)))
+    conn.recv()
+    path = workdir / "talent-signals.toml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^page_size = 100$", "page_size = 2000", text, count=1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def print_night(label: str, night: dict, peaks: dict, counts: dict) -> None:
+    print(f"   {label}: total {night['seconds']:.1f} s | upstream requests {counts}")
+    for name, st in night["stages"].items():
+        extra = (f" (fetch+parse {st['fetch_parse_seconds']:.1f} s, load {st['load_seconds']:.1f} s, "
+                 f"{st['records']} records, {st['pages']} pages)" if "records" in st else "")
+        print(f"     {name:28s} {st['seconds']:7.1f} s  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--new-fraction", type=float, default=0.01)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    quiet_logging()
+    info = print_header(f"nightly pipeline at {args.people} people, then an incremental night", argv)
+    from flows.config import load_config
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=serve_world, args=(args.people, args.new_fraction, child), daemon=True)
+    proc.start()
+    hello = parent.recv()
+    print(f"   world {hello['world']} ({hello['new_papers']} night-2 papers added) at {hello['base_url']}")
+    results = {"world": hello["world"], "new_papers": hello["new_papers"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = load_config(write_config(Path(tmp), parent), db=Path(tmp) / "warehouse.duckdb")
+        for night in (1, 2):
+            parent.send(("night", night))
+            parent.recv()
+            sampler = RssSampler().start()
+            load = load_average()
+            result = run_night(config, sampler)
+            peaks = sampler.stop()
+            parent.send(("counts",))
+            counts = {k: v for k, v in parent.recv().items() if ":" not in k}
+            result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
+                          db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
+            results[f"night{night}"] = result
+            print_night(f"night {night} (load {load}; rows {result['rows']}; {result['db_mb']} MB)", result,
+                        peaks, counts)
+    parent.send(("stop",))
+    parent.recv()
+    proc.join(10)
+    n1, n2 = results["night1"]["seconds"], results["night2"]["seconds"]
+    results["incremental_fraction"] = n2 / n1
+    print(f"   incremental night = {100 * n2 / n1:.0f}% of the first ({n2:.1f} s vs {n1:.1f} s)")
+    write_json(args.json, {"machine": info, **results})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
