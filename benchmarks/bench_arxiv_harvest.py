@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    median, no_nagle_in_sample_server, print_header, quiet_logging, ratio, write_json,
+    load_average, median, no_nagle_in_sample_server, print_header, quiet_logging, ratio, write_json,
 )
 
 from sampleworld.generate import generate_world  # noqa: E402
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   {label:8s} page size {x['page_size']:4d}: {x['entries']} entries, {x['requests']} requests "
               f"(identical over {x['runs']} runs: {x['counts_identical']}), implied at 3 s/request "
               f"{x['implied_seconds_at_3s'] / 60:.1f} min; local wall median {x['median_seconds_local']:.1f} s")
-    print(f"   {r['fewer_requests_x']:.0f}x fewer requests | load now {info['load']}")
+    print(f"   {r['fewer_requests_x']:.0f}x fewer requests | load at start {info['load']}, at end {load_average()}")
     write_json(args.json, {"machine": info, "result": r})
     return 0
 
