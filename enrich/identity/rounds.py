@@ -8,7 +8,8 @@ GitHub link of one paper tells which "J. Smith" wrote the others, and a
 cluster with physics papers is not the HCI namesake.
 
 Each round compares the current clusters over the *same* name blocks as the
-pair step (`_ir_cand`), so the cost never grows beyond the blocks. Accepted
+pair step (`_ir_cand`), so the cost never grows beyond the blocks; after
+the first round only blocks that a merge touched are compared again. Accepted
 cluster pairs are merged through the same guarded union-find (two GitHub
 logins, two ORCIDs, co-authors of one paper never merge). Name frequency is
 counted over current clusters, not records: a prolific author's fifty papers
@@ -27,12 +28,15 @@ from enrich.identity.steps import Params, run
 logger = logging.getLogger(__name__)
 
 METHOD = "cluster_profile"
+FULL_NAME = 'n."tokens"[-1] || \'|\' || n."tokens"[1]'   # 'last|first', for first-name conflicts
+HAS_FULL_NAME = 'n."has_real_name" AND n."n_tokens" >= 2 AND length(n."tokens"[1]) >= 2'
 
 
 def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) -> tuple[list[tuple], int]:
     """Merge clusters round by round; return (accepted pairs, refused count)."""
     accepted: list[tuple] = []
     refused = 0
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS SELECT * FROM "_ir_cand"')
     for number in range(1, p.cluster_rounds + 1):
         write_membership(con, uf)
         profiles(con)
@@ -43,7 +47,31 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         logger.info("identity: cluster round %d merged %d cluster pairs (%d refused)", number, merged, blocked)
         if not merged:
             break
+        touched_blocks(con, uf, {uf.find(a) for a, *_ in pairs})
     return accepted, refused
+
+
+def touched_blocks(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, changed: set[str]) -> None:
+    """`_ir_rcand` for the next round: only candidate pairs in a name block
+    that a merge touched. Elsewhere profiles and name frequencies are as
+    they were, so the decision would be the same: re-scoring is wasted."""
+    members = [m for root in changed for m in uf.data[root].members] if changed else []
+    con.register("_ir_changed_arrow", pa.table({"identity_id": pa.array(members, pa.string())}))
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS
+WITH keys AS (
+    SELECT DISTINCT k FROM "_ir_changed_arrow" c JOIN "_ir_names" n USING ("identity_id"),
+         unnest([n."fl_key", n."init_key", n."sorted_key"]) AS u(k)
+    WHERE k IS NOT NULL
+), hit AS (
+    SELECT "identity_id" FROM "_ir_names"
+    WHERE "fl_key" IN (SELECT k FROM keys) OR "init_key" IN (SELECT k FROM keys)
+       OR "sorted_key" IN (SELECT k FROM keys)
+    UNION SELECT "identity_id" FROM "_ir_changed_arrow"
+)
+SELECT c.* FROM "_ir_cand" c
+WHERE c."identity_a" IN (SELECT "identity_id" FROM hit) OR c."identity_b" IN (SELECT "identity_id" FROM hit)''')
+    con.unregister("_ir_changed_arrow")
 
 
 def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
@@ -62,16 +90,17 @@ def profiles(con: duckdb.DuckDBPyConnection) -> None:
     `_ir_cprof` (one row per such cluster: the union of its members' context)."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_cm" AS
-WITH touched AS (SELECT "identity_a" AS "identity_id" FROM "_ir_cand"
-                 UNION SELECT "identity_b" FROM "_ir_cand"),
+WITH touched AS (SELECT "identity_a" AS "identity_id" FROM "_ir_rcand"
+                 UNION SELECT "identity_b" FROM "_ir_rcand"),
 tc AS (SELECT DISTINCT coalesce(c."cluster_id", t."identity_id") AS "cid"
        FROM touched t LEFT JOIN "_ir_cmap" c USING ("identity_id"))
 SELECT coalesce(c."cluster_id", t."identity_id") AS "cid", t."identity_id"
 FROM touched t LEFT JOIN "_ir_cmap" c USING ("identity_id")
 UNION
 SELECT c."cluster_id", c."identity_id" FROM "_ir_cmap" c JOIN tc ON tc."cid" = c."cluster_id"''')
-    run(con, '''
+    run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_ir_cprof" AS
+WITH multi AS (SELECT DISTINCT "cluster_id" FROM "_ir_cmap")
 SELECT m."cid",
        list_distinct(flatten(list(t."topics") FILTER (t."topics" IS NOT NULL)))[1:256] AS "topics",
        list_distinct(flatten(list(t."common_topics") FILTER (t."common_topics" IS NOT NULL)))[1:256] AS "common_topics",
@@ -80,19 +109,32 @@ SELECT m."cid",
        list(DISTINCT array_to_string(n."affil_tokens", ' ')) FILTER (len(n."affil_tokens") > 0) AS "affils",
        list_distinct(flatten(list(co."coauthors") FILTER (co."coauthors" IS NOT NULL)))[1:256] AS "coauthors",
        list(DISTINCT n."location_key") FILTER (n."location_key" IS NOT NULL) AS "locations",
-       list(DISTINCT n."tokens"[-1] || '|' || n."tokens"[1])
-           FILTER (n."has_real_name" AND n."n_tokens" >= 2 AND length(n."tokens"[1]) >= 2) AS "full_names"
+       list(DISTINCT {FULL_NAME}) FILTER ({HAS_FULL_NAME}) AS "full_names"
 FROM "_ir_cm" m
 JOIN "_ir_names" n USING ("identity_id")
 LEFT JOIN "_ir_topics" t USING ("identity_id")
 LEFT JOIN "_ir_fields" f USING ("identity_id")
 LEFT JOIN "_ir_coauthors" co USING ("identity_id")
-GROUP BY m."cid"''')
+WHERE m."cid" IN (SELECT "cluster_id" FROM multi)
+GROUP BY m."cid"
+UNION ALL
+SELECT m."cid", t."topics", t."common_topics", f."fields", f."categories",
+       CASE WHEN len(n."affil_tokens") > 0 THEN [array_to_string(n."affil_tokens", ' ')] END,
+       co."coauthors", CASE WHEN n."location_key" IS NOT NULL THEN [n."location_key"] END,
+       CASE WHEN {HAS_FULL_NAME} THEN [{FULL_NAME}] END
+FROM "_ir_cm" m
+JOIN "_ir_names" n USING ("identity_id")
+LEFT JOIN "_ir_topics" t USING ("identity_id")
+LEFT JOIN "_ir_fields" f USING ("identity_id")
+LEFT JOIN "_ir_coauthors" co USING ("identity_id")
+WHERE m."cid" NOT IN (SELECT "cluster_id" FROM multi)''')
 
 
 CANDIDATES_SQL = '''
 WITH named AS (
-    SELECT m."cid", n.* FROM "_ir_cm" m JOIN "_ir_names" n USING ("identity_id")
+    SELECT m."cid", n."identity_id", n."name", n."tokens", n."raw_tokens", n."login_only",
+           n."fl_key", n."init_key"
+    FROM "_ir_cm" m JOIN "_ir_names" n USING ("identity_id")
 ), tf_fl AS (SELECT "fl_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "fl_key" IS NOT NULL GROUP BY 1),
 tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
 pairs AS (
@@ -108,7 +150,7 @@ pairs AS (
            length(na."tokens"[1]) >= 3 AND length(nb."tokens"[1]) >= 3
              AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
              AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
-    FROM "_ir_cand" c
+    FROM "_ir_rcand" c
     JOIN named na ON na."identity_id" = c."identity_a"
     JOIN named nb ON nb."identity_id" = c."identity_b"
     LEFT JOIN tf_fl fa ON fa."fl_key" = na."fl_key"

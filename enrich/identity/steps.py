@@ -332,22 +332,20 @@ def name_candidates(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     `max_block` are skipped: a very common name needs an identifier anyway."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_cand" AS
-WITH k AS (
+WITH initials AS (  -- keys some initial-form name holds: the only useful 'initial' blocks
+    SELECT DISTINCT "init_key" FROM "_ir_names" WHERE length("first") = 1 AND "init_key" IS NOT NULL
+), k AS (
     SELECT "identity_id", 'fl' AS "block", "fl_key" AS "key", FALSE AS "is_initial"
     FROM "_ir_names" WHERE "fl_key" IS NOT NULL AND length("first") >= 2
     UNION ALL
     SELECT "identity_id", 'sorted', "sorted_key", FALSE FROM "_ir_names" WHERE "sorted_key" IS NOT NULL
     UNION ALL
-    SELECT "identity_id", 'initial', "init_key", length("first") = 1 FROM "_ir_names" WHERE "init_key" IS NOT NULL
+    SELECT "identity_id", 'initial', "init_key", length("first") = 1 FROM "_ir_names"
+    WHERE "init_key" IN (SELECT "init_key" FROM initials)
     UNION ALL
     SELECT "identity_id", 'initial', "raw_tokens"[1] || '|' || "raw_tokens"[-1][1], FALSE
     FROM "_ir_names" WHERE len("raw_tokens") = 2 AND length("raw_tokens"[-1]) >= 2
-    UNION ALL
-    SELECT "identity_id", 'login', unnest("ir_login_forms"("login_only")), TRUE
-    FROM "_ir_names" WHERE "login_only" IS NOT NULL
-    UNION ALL
-    SELECT "identity_id", 'login', unnest("ir_name_keys"("raw_tokens")), FALSE
-    FROM "_ir_names" WHERE "has_real_name" AND len("raw_tokens") >= 2
+      AND "raw_tokens"[1] || '|' || "raw_tokens"[-1][1] IN (SELECT "init_key" FROM initials)
 ), sized AS (
     SELECT *, count(*) OVER (PARTITION BY "block", "key") AS "size" FROM k
 )
@@ -355,19 +353,46 @@ SELECT DISTINCT least(a."identity_id", b."identity_id") AS "identity_a",
                 greatest(a."identity_id", b."identity_id") AS "identity_b"
 FROM sized a JOIN sized b
   ON a."block" = b."block" AND a."key" = b."key" AND a."identity_id" < b."identity_id"
-WHERE a."size" <= ?
-  AND CASE a."block" WHEN 'initial' THEN a."is_initial" OR b."is_initial"
-                     WHEN 'login' THEN a."is_initial" <> b."is_initial" ELSE TRUE END
+WHERE a."size" <= ? AND (a."block" <> 'initial' OR a."is_initial" OR b."is_initial")
 UNION
 SELECT least(a."identity_id", b."identity_id"), greatest(a."identity_id", b."identity_id")
 FROM "_ir_works" a JOIN "_ir_works" b
   ON a."title_key" = b."title_key" AND a."source" <> b."source" AND a."identity_id" < b."identity_id"
 WHERE a."n_same_title" = 1 AND b."n_same_title" = 1 AND strpos(a."title_key", ' ') > 0''', [p.max_block])
+    _login_candidates(con, p)
     skipped = con.execute('''
         SELECT count(*) FROM (SELECT "fl_key" FROM "_ir_names" WHERE "fl_key" IS NOT NULL
                               GROUP BY 1 HAVING count(*) > ?)''', [p.max_block]).fetchone()[0]
     if skipped:
         logger.warning("identity: %d name blocks larger than %d skipped", skipped, p.max_block)
+
+
+def _login_candidates(con: duckdb.DuckDBPyConnection, p: Params) -> None:
+    """Add pairs of a login-only GitHub user and a named record whose name
+    the login spells. The login side is small (users without a profile
+    name), so the name side's spellings are joined against it, never
+    grouped as a whole."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_login_forms" AS
+SELECT DISTINCT "identity_id", unnest("ir_login_forms"("login_only")) AS "form"
+FROM "_ir_names" WHERE "login_only" IS NOT NULL''')
+    if not con.execute('SELECT count(*) FROM "_ir_login_forms"').fetchone()[0]:
+        return
+    run(con, '''
+INSERT INTO "_ir_cand"
+WITH forms AS (SELECT DISTINCT "form" FROM "_ir_login_forms"),
+named AS (
+    SELECT n."identity_id", f."form"
+    FROM (SELECT "identity_id", unnest("ir_name_keys"("raw_tokens")) AS "form"
+          FROM "_ir_names" WHERE "has_real_name" AND len("raw_tokens") >= 2) f
+    JOIN "_ir_names" n USING ("identity_id")
+    WHERE f."form" IN (SELECT "form" FROM forms)
+    QUALIFY count(*) OVER (PARTITION BY f."form") <= ?
+)
+SELECT DISTINCT least(l."identity_id", n."identity_id"), greatest(l."identity_id", n."identity_id")
+FROM "_ir_login_forms" l JOIN named n USING ("form")
+WHERE l."identity_id" <> n."identity_id"
+EXCEPT SELECT "identity_a", "identity_b" FROM "_ir_cand"''', [p.max_block])
 
 
 def features(con: duckdb.DuckDBPyConnection, p: Params) -> None:
