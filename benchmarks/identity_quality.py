@@ -2,7 +2,12 @@
 
 Two benchmarks:
   sample  -- a built warehouse (identity_person) against the sample world's
-             truth_identities.csv (true_person_id,source,source_key).
+             truth_identities.csv (true_person_id,source,source_key). Only
+             records the warehouse holds are scored (a one-night demo has no
+             night-2 records; their count is printed). --rerun runs the
+             current resolve() from scratch on a temporary copy first;
+             --show-errors lists missed and wrong pairs with both sides'
+             name, affiliation, tags, co-authors and links.
   real    -- EuroPython speakers that appear both in the pyvideo archive and
              on the conference site (DERIVED_europython_pyvideo_vs_pretalx_
              speaker_pairs.csv): the pyvideo talks and the EuroPython

@@ -54,8 +54,10 @@ def resolve(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None,
             scorer: str = "rules", params: Params | None = None) -> ResolveStats:
     """Resolve identities into persons on ``con`` (see module docstring).
 
-    ``scorer`` picks the probabilistic part: "rules" (hand-set weights, the
-    default: it measured best) or "splink" (Splink 5, EM-trained)."""
+    ``scorer`` picks the probabilistic part of the record-pair step: "rules"
+    (hand-set weights, the default: it measured best) or "splink" (Splink 5,
+    EM-trained). The cluster rounds after it always use the rule scale: they
+    compare groups, which Splink's per-record model does not describe."""
     if scorer not in SCORERS:
         raise ValueError(f"identity scorer must be one of {SCORERS}, got {scorer!r}")
     started, p = time.monotonic(), params or Params()

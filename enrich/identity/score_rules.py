@@ -2,9 +2,12 @@
 
 Why hand-set: the weights are few, readable, and measured against the
 sample world and the real EuroPython pairs (benchmarks/identity_quality.py).
-Names alone never reach the threshold: an identical full name is worth 9,
-the threshold is 12, so at least one non-name agreement (affiliation,
-topics, co-author, same talk) is always needed.
+Names alone never reach the threshold here: an identical full name is worth
+9, the threshold is 12, so at least one non-name agreement (affiliation,
+topics, co-author, same talk) is always needed. The cluster rounds
+(rounds.py) use the same scale on linked groups; there an uncommon full name
+carried by at most three records may join when nothing contradicts it.
+An initial whose key two co-authors of one paper share is ambiguous (-6).
 """
 from __future__ import annotations
 
