@@ -38,7 +38,10 @@ def role_tables(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
 
 def venue_hits(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     """Papers and talks whose venue names a role's venue: stored as person
-    features `venue:<name>` (value 1) with their evidence, role-independent."""
+    features `venue:<name>` with their evidence, role-independent.  The value
+    is the weight of the most recent such work (1 for this year's paper,
+    halving every `evidence_half_life_years`): a CHI paper from five years
+    ago says less about today's practice than last year's."""
     from enrich.rank.profiles import keyword_pattern
 
     venues = sorted({v for r in profiles.roles.values() for v in r.venues})
@@ -50,7 +53,7 @@ SELECT "person_id", ?, "evidence_id", ? FROM "_rk_ev"
 WHERE "kind" IN ('paper', 'talk') AND regexp_matches("m_venue", ?)''', [feature, venue, keyword_pattern([venue])])
         run(con, '''
 INSERT INTO "person_features"
-SELECT fe."person_id", fe."feature", 1.0, count(*)::INTEGER, arg_max(e."venue", e."happened_on")
+SELECT fe."person_id", fe."feature", max(e."w"), count(*)::INTEGER, arg_max(e."venue", e."happened_on")
 FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
 WHERE fe."feature" = ? GROUP BY ALL''', [feature])
         con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, FALSE)',
