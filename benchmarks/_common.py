@@ -160,3 +160,10 @@ def no_nagle_in_sample_server() -> None:
     from sampleworld import server
 
     server._Handler.disable_nagle_algorithm = True
+
+
+def cpu_seconds() -> float:
+    """User+system CPU of this process (all threads): on a shared, overloaded
+    machine wall time mostly measures the queue; CPU time is printed beside it."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    RssSampler, load_average, no_nagle_in_sample_server, print_header, quiet_logging, write_json,
+    RssSampler, cpu_seconds, load_average, no_nagle_in_sample_server, print_header, quiet_logging, write_json,
 )
 
 
@@ -102,14 +102,14 @@ def run_night(config, sampler: RssSampler) -> dict:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     stages: dict[str, dict] = {}
     build = NightlyBuild(config.warehouse_path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with _stage(stages, sampler, "open"):
         con = build.open()
         run_id = new_run_id()
         start_run(con, run_id, str(config.path))
     outcomes = []
     for spec in config.sources:
-        outcome, t0 = SourceOutcome(spec.name), time.perf_counter()
+        outcome, t0, c0 = SourceOutcome(spec.name), time.perf_counter(), cpu_seconds()
         sampler.enter(f"pull:{spec.name}")
         checkpoint, load_seconds = {}, 0.0
         for page in pull_function(spec.kind)(spec.settings, read_state(con, spec.name)):
@@ -123,7 +123,8 @@ def run_night(config, sampler: RssSampler) -> dict:
         save_state(con, spec.name, checkpoint)
         outcome.status = "success"
         total = time.perf_counter() - t0
-        stages[f"pull:{spec.name}"] = {"seconds": total, "fetch_parse_seconds": total - load_seconds,
+        stages[f"pull:{spec.name}"] = {"seconds": total, "cpu_seconds": cpu_seconds() - c0,
+                                       "fetch_parse_seconds": total - load_seconds,
                                        "load_seconds": load_seconds, "records": outcome.records,
                                        "pages": outcome.pages}
         outcomes.append(outcome)
@@ -136,7 +137,7 @@ def run_night(config, sampler: RssSampler) -> dict:
     with _stage(stages, sampler, "publish"):
         finish_run(con, run_id, outcomes)
         build.publish()
-    return {"seconds": time.perf_counter() - started, "stages": stages}
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, "stages": stages}
 
 
 class _stage:
@@ -145,11 +146,12 @@ class _stage:
 
     def __enter__(self):
         self.sampler.enter(self.name)
-        self.t0 = time.perf_counter()
+        self.t0, self.c0 = time.perf_counter(), cpu_seconds()
         self.stages[self.name] = {}
 
     def __exit__(self, *exc):
         self.stages[self.name]["seconds"] = time.perf_counter() - self.t0
+        self.stages[self.name]["cpu_seconds"] = cpu_seconds() - self.c0
 
 
 def _small(stats: dict) -> dict:
@@ -178,11 +180,11 @@ def write_config(workdir: Path, conn) -> Path:
 
 
 def print_night(label: str, night: dict, peaks: dict, counts: dict) -> None:
-    print(f"   {label}: total {night['seconds']:.1f} s | upstream requests {counts}")
+    print(f"   {label}: total {night['seconds']:.1f} s (CPU {night['cpu_seconds']:.1f} s, this process) | upstream requests {counts}")
     for name, st in night["stages"].items():
         extra = (f" (fetch+parse {st['fetch_parse_seconds']:.1f} s, load {st['load_seconds']:.1f} s, "
                  f"{st['records']} records, {st['pages']} pages)" if "records" in st else "")
-        print(f"     {name:28s} {st['seconds']:7.1f} s  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
+        print(f"     {name:28s} {st['seconds']:7.1f} s (CPU {st['cpu_seconds']:6.1f} s)  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
 
 
 def main(argv: list[str] | None = None) -> int:
