@@ -47,9 +47,7 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-from flows.feedback import (
-    FeedbackError, _exists, _sql_string, current_feedback, resolve_person, sidecar_path,
-)
+from flows.feedback import FeedbackError, _sql_string, current_feedback, resolve_person, sidecar_path
 from warehouse.connection import connect
 
 logger = logging.getLogger(__name__)
@@ -87,6 +85,16 @@ CREATE OR REPLACE TEMP MACRO "ts_pv_links"(links) AS
      IF l."value" IS NOT NULL AND l."kind" NOT IN ('other')];
 CREATE OR REPLACE TEMP MACRO "ts_pv_ids"(xs) AS list_distinct(list_filter(xs, lambda x: x IS NOT NULL));
 """
+
+
+def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Does a table or view of that name exist in the current database?  (duckdb_tables()
+    is ~4x faster than information_schema, and forget asks often.)"""
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $n AND database_name = current_database()) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $n AND database_name = current_database())",
+        {"n": relation}).fetchone()
+    return bool(row and row[0])
 
 
 class PrivacyError(ValueError):
@@ -221,10 +229,10 @@ def _is_lock_error(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
-def _open_locked(path: Path, what: str, read_only: bool = False,
-                 wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file, waiting briefly while another process holds its lock."""
-    deadline, pause = time.monotonic() + wait, 0.05
+def _open_locked(path: Path, what: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, waiting up to LOCK_WAIT_SECONDS while another process holds its lock
+    (a recruiter's read-only session blocks a writer; marks and forgets hold files for milliseconds)."""
+    deadline, pause = time.monotonic() + LOCK_WAIT_SECONDS, 0.05
     while True:
         try:
             return connect(path, read_only=read_only)
