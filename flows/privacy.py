@@ -832,9 +832,10 @@ def _data_section(con: duckdb.DuckDBPyConnection, person_id: str) -> list[str]:
 def _sources_section(sources: list[tuple]) -> list[str]:
     lines = ["Where it comes from (public sources only):"]
     for source, kind, first, urls in sources:
-        shown = list(urls or [])[:EVIDENCE_LISTED]
+        shown = sorted(urls or [])[:EVIDENCE_LISTED]
+        more = f" (and {len(urls) - len(shown)} more)" if urls and len(urls) > len(shown) else ""
         lines.append(f"- {_source_label(source, kind)}, since {first:%Y-%m-%d}"
-                     + (": " + ", ".join(shown) if shown else ""))
+                     + (": " + ", ".join(shown) + more if shown else ""))
     return lines
 
 
