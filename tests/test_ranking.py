@@ -261,7 +261,7 @@ def test_mlops_explanation_cites_repos_and_talk(ranked):
     assert row["rank"] == 1
     text = row["explanation"]
     assert text.startswith("MLOps engineer: ")
-    assert "ML-platform repos (experiment-tracking in acme/flowml)" in text and "terraform in acme/deploy-kit" in text
+    assert "sustained platform code (40 commits to acme/flowml)" in text and "terraform in acme/deploy-kit" in text
     assert text.endswith("red flag: none")
     assert "https://github.com/acme/flowml/commits?author=ops" in row["evidence_urls"]
     assert "https://mlconf.example/talk/ops" in row["evidence_urls"]

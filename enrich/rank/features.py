@@ -16,7 +16,7 @@ from datetime import datetime
 
 import duckdb
 
-from enrich.rank.profiles import BreadthFeature, KeywordFeature, Profiles
+from enrich.rank.profiles import CompositeFeature, KeywordFeature, Profiles
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ WHERE fe."feature" = ?
 GROUP BY fe."person_id", fe."feature"''', [feature.saturation, feature.name])
 
 
-def breadth_values(con: duckdb.DuckDBPyConnection, feature: BreadthFeature, profiles: Profiles) -> None:
+def breadth_values(con: duckdb.DuckDBPyConnection, feature: CompositeFeature, profiles: Profiles) -> None:
     """value = share of the component features the person has (value >=
     min_value); detail names them.  Each covered component cites its most
     recent evidence row (matched = the component's label), so the breadth
@@ -123,6 +123,29 @@ FROM "person_features"
 WHERE list_contains(?::VARCHAR[], "feature") AND "value" >= ?
 GROUP BY "person_id"''', [feature.name, len(components), len(components), components, labels, components,
                           feature.min_value])
+
+
+def depth_values(con: duckdb.DuckDBPyConnection, feature: CompositeFeature) -> None:
+    """value = weight of the heaviest code contribution (with a commit count)
+    behind any component feature; it is the one evidence row cited, and the
+    detail says how many commits to which repository."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_depth" AS
+WITH code AS (
+    SELECT DISTINCT fe."person_id", fe."evidence_id", e."w", e."amount", e."title"
+    FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+    WHERE list_contains(?::VARCHAR[], fe."feature") AND e."kind" = 'contribution' AND e."amount" IS NOT NULL
+)
+SELECT "person_id", max("w") AS "w", count(*)::INTEGER AS "n",
+       arg_max({'id': "evidence_id", 'commits': "amount", 'title': "title"}, {'w': "w", 'id': "evidence_id"}) AS "top"
+FROM code GROUP BY "person_id"
+HAVING max("w") >= ?''', [list(feature.of), feature.min_value])
+    run(con, '''
+INSERT INTO "person_features"
+SELECT "person_id", ?, "w", "n", "top"."commits" || ' commit' || CASE WHEN "top"."commits" = 1 THEN '' ELSE 's' END
+                                 || ' to ' || "top"."title"
+FROM "_rk_depth"''', [feature.name])
+    run(con, 'INSERT INTO "feature_evidence" SELECT "person_id", ?, "top"."id", NULL FROM "_rk_depth"', [feature.name])
 
 
 def person_counts(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> None:
@@ -223,8 +246,11 @@ def compute_features(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: da
     for feature in profiles.features.values():
         keyword_hits(con, feature)
         keyword_values(con, feature)
-    for breadth in profiles.breadth.values():
-        breadth_values(con, breadth, profiles)
+    for composite in profiles.composite.values():
+        if composite.mode == "breadth_of":
+            breadth_values(con, composite, profiles)
+        else:
+            depth_values(con, composite)
     person_counts(con, profiles, now)
     builtin_values(con, profiles)
     builtin_citations(con)

@@ -50,17 +50,27 @@ class KeywordFeature:
         return keyword_pattern(self.keywords)
 
 
-@dataclass(frozen=True)
-class BreadthFeature:
-    """A feature that counts how many of several other features a person has:
-    value = (components with value >= min_value) / len(components).
+COMPOSITE_MODES = ("breadth_of", "depth_of")
 
-    ROLES.md values work *across* a lifecycle (data, training, evaluation,
-    deployment, monitoring) over depth in one stage; a sum of per-stage
-    features cannot say that, a share of covered stages can."""
+
+@dataclass(frozen=True)
+class CompositeFeature:
+    """A feature computed from other (keyword) features, not from keywords.
+
+    `breadth_of`: value = share of the components the person has (each with
+    value >= min_value).  ROLES.md values work *across* a lifecycle (data,
+    training, evaluation, deployment, monitoring); a sum of per-stage
+    features cannot say that, a share of covered stages can.
+
+    `depth_of`: value = the weight of the person's single heaviest code
+    contribution among the components' evidence (commit count, log-scaled by
+    `contribution_saturation`, decayed by age).  A sum over rows rewards many
+    drive-by contributions; sustained work on one serving or evaluation
+    project is the stronger work sample."""
 
     name: str
     label: str
+    mode: str  # "breadth_of" | "depth_of"
     of: tuple[str, ...]
     min_value: float = 0.0
 
@@ -93,17 +103,17 @@ class Profiles:
     features: dict[str, KeywordFeature]
     settings: Settings = Settings()
     source: str = "<dict>"
-    breadth: dict[str, BreadthFeature] = field(default_factory=dict)
+    composite: dict[str, CompositeFeature] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        return tuple(BUILTIN_FEATURES) + tuple(self.features) + tuple(self.breadth)
+        return tuple(BUILTIN_FEATURES) + tuple(self.features) + tuple(self.composite)
 
     def label(self, feature: str) -> str:
         if feature in self.features:
             return self.features[feature].label
-        if feature in self.breadth:
-            return self.breadth[feature].label
+        if feature in self.composite:
+            return self.composite[feature].label
         return BUILTIN_FEATURES.get(feature, feature)
 
 
@@ -142,15 +152,16 @@ def parse_profiles(data: dict[str, Any], *, source: str = "<dict>") -> Profiles:
     _only_keys(data, ("settings", "features", "roles"), "")
     specs = _table(data.get("features", {}), "features")
     features = {name: _keyword_feature(name, spec) for name, spec in specs.items()
-                if not (isinstance(spec, dict) and "breadth_of" in spec)}
-    breadth = {name: _breadth_feature(name, spec, set(features)) for name, spec in specs.items()
-               if name not in features}
-    known = set(BUILTIN_FEATURES) | set(features) | set(breadth)
+                if not (isinstance(spec, dict) and any(mode in spec for mode in COMPOSITE_MODES))}
+    composite = {name: _composite_feature(name, spec, set(features)) for name, spec in specs.items()
+                 if name not in features}
+    known = set(BUILTIN_FEATURES) | set(features) | set(composite)
     settings = _settings(_table(data.get("settings", {}), "settings"), set(features))
     roles = {name: _role(name, spec, known) for name, spec in _table(data.get("roles", {}), "roles").items()}
     if not roles:
         raise ValueError("roles: at least one role is required")
-    return Profiles(roles=roles, features=features, settings=settings, source=source, breadth=breadth)
+    return Profiles(roles=roles, features=features, settings=settings, source=source,
+                    composite=composite)
 
 
 def _table(value: Any, key: str) -> dict[str, Any]:
@@ -205,22 +216,25 @@ def _keyword_feature(name: str, spec: Any) -> KeywordFeature:
     )
 
 
-def _breadth_feature(name: str, spec: Any, keyword_features: set[str]) -> BreadthFeature:
+def _composite_feature(name: str, spec: Any, keyword_features: set[str]) -> CompositeFeature:
     key = f"features.{name}"
     _name(name, key)
     if name in BUILTIN_FEATURES:
         raise ValueError(f"{key}: is a built-in feature and cannot be redefined")
     spec = _table(spec, key)
-    _only_keys(spec, ("label", "description", "breadth_of", "min_value"), key + ".")
-    components = _strings(spec.get("breadth_of"), key + ".breadth_of")
+    _only_keys(spec, ("label", "description", *COMPOSITE_MODES, "min_value"), key + ".")
+    modes = [m for m in COMPOSITE_MODES if m in spec]
+    if len(modes) != 1:
+        raise ValueError(f"{key}: give exactly one of {', '.join(COMPOSITE_MODES)}")
+    components = _strings(spec[modes[0]], f"{key}.{modes[0]}")
     for component in components:
         if component not in keyword_features:
-            raise ValueError(f"{key}.breadth_of: {component!r} is not a keyword feature")
+            raise ValueError(f"{key}.{modes[0]}: {component!r} is not a keyword feature")
     min_value = _number(spec.get("min_value", 0), key + ".min_value")
     if min_value > 1:
         raise ValueError(f"{key}.min_value: must be <= 1, got {min_value!r}")
-    return BreadthFeature(name=name, label=str(spec.get("label", name.replace("_", " "))),
-                          of=tuple(dict.fromkeys(components)), min_value=min_value)
+    return CompositeFeature(name=name, label=str(spec.get("label", name.replace("_", " "))), mode=modes[0],
+                            of=tuple(dict.fromkeys(components)), min_value=min_value)
 
 
 def _settings(spec: dict[str, Any], keyword_features: set[str]) -> Settings:

@@ -30,9 +30,10 @@ def role_tables(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_roles" ("role" VARCHAR, "label" VARCHAR, "half_life" DOUBLE)')
     con.executemany('INSERT INTO "_rk_roles" VALUES (?, ?, ?)',
                     [(r.name, r.label, r.recency_half_life_years) for r in profiles.roles.values()])
-    labels = [(f, profiles.label(f), f in BUILTIN_FEATURES, f in profiles.breadth) for f in profiles.feature_names]
+    labels = [(f, profiles.label(f), f in BUILTIN_FEATURES, f in profiles.composite)
+              for f in profiles.feature_names]
     run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_labels" ("feature" VARCHAR, "label" VARCHAR, "builtin" BOOLEAN, '
-             '"breadth" BOOLEAN)')
+             '"composite" BOOLEAN)')
     con.executemany('INSERT INTO "_rk_labels" VALUES (?, ?, ?, ?)', labels)
 
 
@@ -88,7 +89,7 @@ WITH top AS (
 SELECT pf."person_id", pf."feature", l."builtin",
        CASE WHEN pf."feature" IN ('research_only', 'no_eval')
                 THEN '⚑ ' || l."label" || ': ' || pf."detail"
-            WHEN l."builtin" OR l."breadth" THEN l."label" || ' (' || pf."detail" || ')'
+            WHEN l."builtin" OR l."composite" THEN l."label" || ' (' || pf."detail" || ')'
             WHEN pf."feature" LIKE 'venue:%' THEN l."label" || ' (' || coalesce(c."cite", pf."detail") || ')'
             ELSE l."label" || CASE WHEN pf."n_evidence" > 1 THEN ' ×' || pf."n_evidence" ELSE '' END
                  || coalesce(' (' || c."cite" || ')', '')
