@@ -32,7 +32,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from flows.nightly import NightFailed
 
-    load_config(args.config, db=args.db)  # fail fast, before Prefect starts
+    from flows.privacy import PrivacySettings
+
+    PrivacySettings.from_options(load_config(args.config, db=args.db).options)  # fail fast, before Prefect
     try:
         with ProgressBars(enabled=not args.quiet) as bars:
             summary = nightly(str(args.config), db=args.db, progress=bars.update)
@@ -83,6 +85,18 @@ def cmd_mark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from flows.privacy import cmd_forget as forget
+
+    return forget(args)
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    from flows.privacy import cmd_notice as notice
+
+    return notice(args)
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
     from flows.deploy import deploy
 
@@ -113,6 +127,11 @@ COMMANDS = {
     "shortlist": (cmd_shortlist, "Export a role's ranked leads for an applicant-tracking system (csv, xlsx, parquet, json).",
                   "examples:\n  talent-signals shortlist mlops_engineer --top 25 --format xlsx --out mlops.xlsx\n"
                   "  talent-signals shortlist ai_product_manager --new-since 2026-11-01 --format csv"),
+    "forget": (cmd_forget, "Erase a person everywhere and stop every later night from collecting them again (GDPR Art. 17/21).",
+               "examples:\n  talent-signals forget p_3f2a9c01d4e5 --reason \"Art. 17 request of 2026-12-01\"\n"
+               "  talent-signals forget email:priya@example.org"),
+    "notice": (cmd_notice, "Print the GDPR Art. 14 notice for a person you are about to contact.",
+               "example:\n  talent-signals notice \"Priya Raman\" --controller \"ACME GmbH, privacy@acme.example\""),
     "mark": (cmd_mark, "Record a recruiter's decision about a lead; it survives later nights and identity merges.",
              "example:\n  talent-signals mark p_3f2a9c01d4e5 --role mlops_engineer --status contacted --note \"emailed 2026-11-30\""),
 }
@@ -137,6 +156,14 @@ def _add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--timezone", default="UTC", help="IANA time zone of --cron, e.g. Europe/Berlin (default: %(default)s)")
         parser.add_argument("--name", default="nightly", help="deployment name: talent-signals-nightly/NAME (default: %(default)s)")
         parser.add_argument("--no-serve", action="store_true", help="only register the deployment (for a prefect worker)")
+    if name == "forget":
+        from flows.privacy import add_forget_arguments
+
+        add_forget_arguments(parser, DEFAULT_DB)
+    if name == "notice":
+        from flows.privacy import add_notice_arguments
+
+        add_notice_arguments(parser, DEFAULT_DB)
     if name == "shortlist":
         from flows.export import FORMATS, iso_date
 
@@ -201,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"talent-signals: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # FeedbackError / ExportError: user input problems
-        if type(exc).__name__ not in ("FeedbackError", "ExportError"):
+        if type(exc).__name__ not in ("FeedbackError", "ExportError", "PrivacyError"):
             raise
         print(f"talent-signals: error: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from prefect.utilities.annotations import quote
 
 from flows.config import AppConfig, SourceSpec, load_config
 from flows.feedback import merge_feedback
+from flows.privacy import apply_suppressions, night_privacy
 from flows.wiring import pull_function
 from sources.errors import RateLimited, SourceError
 from warehouse import NightlyBuild, load_page
@@ -205,10 +206,13 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
         outcomes = _collect(ctx, futures)
         for outcome in outcomes:
             record_source(con, ctx.run_id, outcome)
+        privacy_stats = night_privacy(con, config, now)  # suppressions + retention, before enrich
         pause_for_tests("enrich")
         enrich_stats = _enrich(con, config, now)
+        enrich_stats["privacy"] = privacy_stats
         status = finish_run(con, ctx.run_id, outcomes)
         merge_feedback(con, config.warehouse_path)
+        apply_suppressions(con, config.warehouse_path)  # a forget made during the night
         pause_for_tests("publish")
         build.publish()
     except BaseException:

@@ -23,6 +23,11 @@ def summary_markdown(summary: Any) -> str:
     if new_leads:
         lines += ["", "| role | new leads in top 50 |", "|---|---:|"]
         lines += [f"| {role} | {count} |" for role, count in new_leads.items()]
+    privacy = summary.enrich.get("privacy") or {}
+    purged = privacy.get("purged") or {}
+    lines += ["", f"Retention purged {sum(purged.values())} rows"
+              f" (older than {privacy.get('retention_days', '?')} days); "
+              f"suppression removed {privacy.get('suppressed_rows', 0)} rows."]
     return "\n".join(lines)
 
 
@@ -32,6 +37,9 @@ def summary_text(summary: Any) -> str:
     for source, status, pages, records, error in summary_rows(summary):
         tail = f"  {error[:160]}" if error else ""
         lines.append(f"  {source:<{width}}  {status:<12} {pages:>5} pages {records:>7} records{tail}")
+    purged = (summary.enrich.get("privacy") or {}).get("purged") or {}
+    suppressed = (summary.enrich.get("privacy") or {}).get("suppressed_rows") or 0
+    lines.append(f"  privacy: {sum(purged.values())} rows purged by retention, {suppressed} suppressed rows removed")
     new_leads = summary.enrich.get("new_leads") or {}
     if new_leads:
         lines.append("  new leads (top 50): " + ", ".join(f"{r} {n}" for r, n in new_leads.items()))
