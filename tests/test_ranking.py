@@ -359,3 +359,99 @@ def test_create_views_before_any_ranking():
     cols = [d[0] for d in con.execute("SELECT * FROM leads").description]
     assert cols == ["role", "rank", "person_id", "name", "score", "headline", "explanation", "red_flags",
                     "evidence_urls", "evidence", "sources", "first_seen", "last_seen", "location", "affiliation"]
+
+
+# ------------------------------------------------------------------ lifecycle breadth, code depth, red flags
+
+def _add(con, *rows) -> None:
+    con.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(rows))
+
+
+def _engineers(con, *, deep_commits: int = 400, shallow_commits: int = 3) -> None:
+    """Two ML engineers with the same kinds of work: one contribution each to
+    the same serving repo (different commit counts) and the same eval repo."""
+    for person, commits in (("p_deep", deep_commits), ("p_shallow", shallow_commits)):
+        ident = f"github:{person}"
+        con.execute(f'INSERT INTO "identities" VALUES ({", ".join("?" * len(IDENTITY_COLS))})',
+                    _identity(ident, person, person.title()))
+        _add(con,
+             _ev(ident, person, "contribution", "serve/tensorgate", url=f"https://github.com/serve/tensorgate/{person}",
+                 text="A model serving and inference server", tags=("model-serving",), amount=commits),
+             _ev(ident, person, "contribution", "evalworks/evalkit", url=f"https://github.com/evalworks/evalkit/{person}",
+                 text="Evaluation harness", tags=("evaluation",), amount=commits))
+
+
+def test_sustained_contribution_outranks_a_drive_by_and_says_how_many_commits(con):
+    _engineers(con)
+    rank(con, now=NOW)
+    r = ranks(con, "ml_engineer")
+    assert r["p_deep"] < r["p_shallow"]
+    deep = lead(con, "ml_engineer", "p_deep")
+    assert "sustained ML code (400 commits to " in deep["explanation"]
+    cited = con.execute("SELECT e.amount FROM feature_evidence fe JOIN evidence e USING (evidence_id) "
+                        "WHERE fe.person_id = 'p_deep' AND fe.feature = 'ml_code_depth'").fetchall()
+    assert cited == [(400,)]  # exactly the one heaviest contribution backs the claim
+
+
+def test_a_pipeline_contribution_counts_as_lifecycle_breadth(con):
+    """Same serving and evaluation work and the same number of commits; the
+    third contribution is a data-pipeline repo for one and a web repo for the
+    other: only the first widens the lifecycle, and the explanation names it."""
+    shared = (("serve/tensorgate", "Model serving", "model-serving"), ("evalworks/evalkit", "Evaluation harness", "evaluation"))
+    for person, third in (("p_broad", ("data/etl-jobs", "ETL jobs for the data pipelines", "etl")),
+                          ("p_a_narrow", ("web/pixel-router", "Accessible React components", "react"))):
+        ident = f"github:{person}"
+        con.execute(f'INSERT INTO "identities" VALUES ({", ".join("?" * len(IDENTITY_COLS))})',
+                    _identity(ident, person, person.title()))
+        _add(con, *[_ev(ident, person, "contribution", repo, url=f"https://github.com/{repo}/{person}", text=text,
+                        tags=(tag,), amount=200) for repo, text, tag in (*shared, third)])
+    rank(con, now=NOW)
+    r = ranks(con, "ml_engineer")
+    assert r["p_broad"] < r["p_a_narrow"]  # not a tie broken by id: "p_a_..." would win that
+    broad = lead(con, "ml_engineer", "p_broad")
+    assert "whole ML lifecycle (3 of 5: data pipelines, evaluation work, production ML)" in broad["explanation"]
+    stages = con.execute("SELECT list(matched ORDER BY matched) FROM feature_evidence "
+                         "WHERE person_id = 'p_broad' AND feature = 'lifecycle_breadth'").fetchone()[0]
+    assert stages == ["data pipelines", "evaluation work", "production ML"]  # one cited work per stage
+    narrow = lead(con, "ml_engineer", "p_a_narrow")
+    assert "whole ML lifecycle (2 of 5: evaluation work, production ML)" in narrow["explanation"]
+
+
+def test_applied_papers_alone_still_carry_the_research_only_flag(con):
+    """A paper about deployment and monitoring is still a paper: with no code
+    or talk the author is research-only, and the flag says so."""
+    con.execute(f'INSERT INTO "identities" VALUES ({", ".join("?" * len(IDENTITY_COLS))})',
+                _identity("arxiv:2501.00009#2", "p_coauthor", "Carl Coauthor"))
+    _add(con, _ev("arxiv:2501.00009#2", "p_coauthor", "paper", "Detecting Silent Failures with Online Monitoring",
+                  url="https://arxiv.org/abs/2501.00009", tags=("cs.LG",),
+                  text="We deploy models to production on Kubernetes with drift monitoring and evaluation."))
+    rank(con, now=NOW)
+    row = lead(con, "ml_engineer", "p_coauthor")
+    assert any(flag.startswith("⚑ research-only: 1 paper") for flag in row["red_flags"])
+    assert lead(con, "ml_engineer", "p_mle")["red_flags"] == []
+
+
+def test_an_old_venue_paper_earns_less_bonus_than_a_recent_one(con):
+    for person, day in (("p_old", date(2019, 5, 1)), ("p_new", date(2026, 5, 1))):
+        ident = f"arxiv:{person}#1"
+        con.execute(f'INSERT INTO "identities" VALUES ({", ".join("?" * len(IDENTITY_COLS))})',
+                    _identity(ident, person, person.title()))
+        _add(con, _ev(ident, person, "paper", f"Explaining models to users ({person})", day=day, tags=("cs.HC",),
+                      url=f"https://arxiv.org/abs/{person}", text="A user study of trust.", venue="CHI '25"))
+    rank(con, now=NOW)
+    bonus = dict(con.execute("SELECT person_id, c.contribution FROM role_scores, unnest(contributions) AS t(c) "
+                             "WHERE role = 'ai_ux_designer' AND c.feature = 'venue:CHI'").fetchall())
+    assert 0 < bonus["p_old"] < bonus["p_new"] / 4
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"breadth_of": ["production_ml", "nope"]}, "features.stages.breadth_of: 'nope' is not a keyword feature"),
+    ({"breadth_of": ["production_ml"], "depth_of": ["production_ml"]}, "features.stages: give exactly one of"),
+    ({"depth_of": ["production_ml"], "min_value": 2}, "features.stages.min_value: must be <= 1"),
+    ({"breadth_of": ["volume"]}, "features.stages.breadth_of: 'volume' is not a keyword feature"),
+])
+def test_bad_composite_feature_is_named(spec, message):
+    doc = {"features": {"production_ml": {"keywords": ["serving"]}, "stages": spec},
+           "roles": {"r": {"weights": {"stages": 1}}}}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_profiles(doc)
