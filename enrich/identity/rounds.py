@@ -36,9 +36,9 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
     """Merge clusters round by round; return (accepted pairs, refused count)."""
     accepted: list[tuple] = []
     refused = 0
-    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS SELECT * FROM "_ir_cand"')
+    write_membership(con, uf)
+    round_candidates(con, '"_ir_cand"')
     for number in range(1, p.cluster_rounds + 1):
-        write_membership(con, uf)
         profiles(con)
         score(con, p)
         merged, blocked, pairs = _merge(con, uf, number)
@@ -47,8 +47,25 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         logger.info("identity: cluster round %d merged %d cluster pairs (%d refused)", number, merged, blocked)
         if not merged:
             break
+        write_membership(con, uf)
         touched_blocks(con, uf, {uf.find(a) for a, *_ in pairs})
     return accepted, refused
+
+
+def round_candidates(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """`_ir_rcand`: the pairs of ``source`` worth comparing as clusters.
+
+    Two single records whose names are incompatible, or whose employers
+    differ with no shared co-author, can never reach the threshold here
+    (at most 9+1-8+7+2 = 11 or -12+1+6+7+6+2 = 10 < 12): the pair step
+    already saw exactly these profiles, so they are left out."""
+    run(con, f'''
+CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS
+SELECT c."identity_a", c."identity_b"
+FROM {source} c JOIN "_ir_features" f USING ("identity_a", "identity_b")
+WHERE NOT (f."name_level" = 0 OR (coalesce(NOT f."affil_agree", FALSE) AND f."shared_coauthors" = 0))
+   OR c."identity_a" IN (SELECT "identity_id" FROM "_ir_cmap")
+   OR c."identity_b" IN (SELECT "identity_id" FROM "_ir_cmap")''')
 
 
 def touched_blocks(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, changed: set[str]) -> None:
@@ -58,7 +75,7 @@ def touched_blocks(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, changed
     members = [m for root in changed for m in uf.data[root].members] if changed else []
     con.register("_ir_changed_arrow", pa.table({"identity_id": pa.array(members, pa.string())}))
     run(con, '''
-CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS
+CREATE OR REPLACE TEMP TABLE "_ir_touched" AS
 WITH keys AS (
     SELECT DISTINCT k FROM "_ir_changed_arrow" c JOIN "_ir_names" n USING ("identity_id"),
          unnest([n."fl_key", n."init_key", n."sorted_key"]) AS u(k)
@@ -72,6 +89,7 @@ WITH keys AS (
 SELECT c.* FROM "_ir_cand" c
 WHERE c."identity_a" IN (SELECT "identity_id" FROM hit) OR c."identity_b" IN (SELECT "identity_id" FROM hit)''')
     con.unregister("_ir_changed_arrow")
+    round_candidates(con, '"_ir_touched"')
 
 
 def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
@@ -132,25 +150,20 @@ WHERE m."cid" NOT IN (SELECT "cluster_id" FROM multi)''')
 
 CANDIDATES_SQL = '''
 WITH named AS (
-    SELECT m."cid", n."identity_id", n."name", n."tokens", n."raw_tokens", n."login_only",
-           n."fl_key", n."init_key"
+    SELECT m."cid", n."identity_id", n."tokens", n."fl_key", n."init_key"
     FROM "_ir_cm" m JOIN "_ir_names" n USING ("identity_id")
 ), tf_fl AS (SELECT "fl_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "fl_key" IS NOT NULL GROUP BY 1),
 tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
 pairs AS (
     SELECT na."cid" AS "ca", nb."cid" AS "cb", c."identity_a", c."identity_b",
-           "ir_pair_level"(na."tokens", nb."tokens", na."raw_tokens", nb."raw_tokens",
-                           na."login_only", nb."login_only") AS "name_level",
-           na."raw_tokens" = nb."raw_tokens" AS "raw_equal",
-           na."name" AS "name_a", nb."name" AS "name_b",
+           f."name_level", f."raw_equal", f."name_a", f."name_b", f."ambiguous_initial",
            CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
                 THEN coalesce(fa."tf", 1) ELSE coalesce(ia."tf", 1) END AS "tf",
-           (length(na."tokens"[1]) = 1 OR length(nb."tokens"[1]) = 1)
-             AND na."init_key" IN (SELECT "init_key" FROM "_ir_ambiguous") AS "ambiguous_initial",
            length(na."tokens"[1]) >= 3 AND length(nb."tokens"[1]) >= 3
              AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
              AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
     FROM "_ir_rcand" c
+    JOIN "_ir_features" f USING ("identity_a", "identity_b")
     JOIN named na ON na."identity_id" = c."identity_a"
     JOIN named nb ON nb."identity_id" = c."identity_b"
     LEFT JOIN tf_fl fa ON fa."fl_key" = na."fl_key"
@@ -166,7 +179,8 @@ FROM pairs GROUP BY 1, 2'''
 
 WEIGHTS_SQL = '''
 SELECT c."ca", c."cb", c."best",
-       CASE WHEN "ir_names_conflict"(coalesce(pa."full_names", []), coalesce(pb."full_names", [])) THEN -12
+       CASE WHEN len(coalesce(pa."full_names", [])) + len(coalesce(pb."full_names", [])) > 2
+                 AND "ir_names_conflict"(pa."full_names", pb."full_names") THEN -12
             WHEN c."best".level = 4 AND c."best".raw_equal THEN 9
             WHEN c."best".level >= 3 THEN 8
             WHEN c."best".level = 2 THEN 6
@@ -176,6 +190,7 @@ SELECT c."ca", c."cb", c."best",
        CASE WHEN c."best".tf <= 2 THEN 1 ELSE -greatest(0, log2(c."best".tf) - 3) END AS "w_tf",
        CASE WHEN c."best".level >= 3 AND c."best".uncommon AND c."best".tf <= 3 THEN 3 ELSE 0 END AS "w_rare",
        CASE WHEN len(coalesce(pa."affils", [])) = 0 OR len(coalesce(pb."affils", [])) = 0 THEN 0
+            WHEN list_has_any(pa."affils", pb."affils") THEN 6
             WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -8 END AS "w_affil",
        list_filter(list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])),
                    lambda t: "ir_field"(t) IS NULL) AS "shared_topics",

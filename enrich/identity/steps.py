@@ -92,20 +92,22 @@ WITH t AS (
                 ELSE list_prepend(coalesce(n."canonical", t."raw_tokens"[1]), t."raw_tokens"[2:])
            END AS "tokens"
     FROM t LEFT JOIN "_ir_nick" n ON n."variant" = t."raw_tokens"[1]
+), g AS (
+    SELECT c.*,
+           CASE WHEN c."source_kind" = 'github'
+                THEN len(c."tokens") = 0 OR "ir_fold"(c."name") = "ir_fold"(c."source_key")
+                ELSE FALSE END AS "name_is_login"
+    FROM c
 )
-SELECT c.*,
+SELECT c.* EXCLUDE ("name_is_login"),
        len(c."tokens") AS "n_tokens",
        c."tokens"[1] AS "first", c."tokens"[-1] AS "last",
        CASE WHEN len(c."tokens") >= 2 THEN c."tokens"[1] || ' ' || c."tokens"[-1] END AS "fl_key",
        CASE WHEN len(c."tokens") >= 2 THEN c."tokens"[-1] || '|' || c."tokens"[1][1] END AS "init_key",
        CASE WHEN len(c."tokens") >= 2 THEN array_to_string(list_sort(c."tokens"), ' ') END AS "sorted_key",
-       len(c."tokens") > 0
-         AND NOT (c."source_kind" = 'github' AND "ir_fold"(c."name") = "ir_fold"(c."source_key"))
-         AS "has_real_name",
-       CASE WHEN c."source_kind" = 'github'
-                 AND (len(c."tokens") = 0 OR "ir_fold"(c."name") = "ir_fold"(c."source_key"))
-            THEN lower(c."source_key") END AS "login_only"
-FROM c''')
+       len(c."tokens") > 0 AND NOT c."name_is_login" AS "has_real_name",
+       CASE WHEN c."name_is_login" THEN lower(c."source_key") END AS "login_only"
+FROM g AS c''')
 
 
 def handles(con: duckdb.DuckDBPyConnection) -> None:
