@@ -245,7 +245,7 @@ def test_ux_designer_with_chi_paper_and_talk_leads_ai_ux(ranked):
 def test_papers_only_researcher_is_red_flagged_and_ranks_below_practitioner(ranked):
     res = lead(ranked, "ml_engineer", "p_res")
     mle = lead(ranked, "ml_engineer", "p_mle")
-    assert "⚑ research-only: 3 papers, no code or production signal" in res["red_flags"]
+    assert "⚑ research-only: 3 papers, no code and no production signal outside papers" in res["red_flags"]
     assert "⚑ research-only" in res["explanation"]
     assert res["rank"] > mle["rank"] and res["score"] < mle["score"]
     assert mle["red_flags"] == [] and mle["explanation"].endswith("red flag: none")

@@ -204,7 +204,7 @@ WITH production AS (
          'n': "n_talks", 'd': "followers" || ' followers, ' || "ts_plural"("n_talks", 'talk')},
         {'f': 'research_only',
          'v': ("n_papers" > 0 AND "n_code" = 0 AND "n_production" = 0)::DOUBLE, 'n': "n_papers",
-         'd': "ts_plural"("n_papers", 'paper') || ', no code or production signal'},
+         'd': "ts_plural"("n_papers", 'paper') || ', no code and no production signal outside papers'},
         {'f': 'no_eval', 'v': ("n_works" > 0 AND "n_eval" = 0)::DOUBLE, 'n': "n_works",
          'd': "ts_plural"("n_works", 'work') || ', none mentions evaluation'}
     ]) AS "x"

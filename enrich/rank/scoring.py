@@ -66,7 +66,7 @@ def phrases(con: duckdb.DuckDBPyConnection) -> None:
     """One human phrase per (person, feature), citing its most recent evidence:
     `infrastructure-as-code ×2 (hcl in acme/deploy-kit)`,
     `AI product talks (talk "Evals product teams can own" (2025))`,
-    `⚑ research-only: 4 papers, no code or production signal`."""
+    `⚑ research-only: 4 papers, no code and no production signal outside papers`."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_phrases" AS
 WITH top AS (
