@@ -101,17 +101,18 @@ LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."featur
 
 
 def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
-    """Name, sources, dates, place and headline per person, from `identities`
-    (the same name rule as the `people` view: the longest non-arXiv name)."""
+    """Name, sources, dates, place and headline per person, from `identities`,
+    by the same deterministic rule as the `people` view (0004_views.sql): a
+    non-arXiv name first, then the accented spelling, then the longest."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_person" AS
 SELECT "person_id",
-       arg_max("name", length("name") + CASE WHEN "source_kind" = 'arxiv' THEN 0 ELSE 1000 END) AS "name",
+       arg_max("name", ("source_kind" <> 'arxiv', strip_accents("name") <> "name", length("name"), "name")) AS "name",
        list(DISTINCT "source" ORDER BY "source") AS "sources",
        min("first_seen") AS "first_seen", max("last_seen") AS "last_seen",
-       arg_max("location", "last_seen") FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
-       arg_max("affiliation", "last_seen") FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
-       arg_max("headline", "last_seen") FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
+       arg_max("location", ("last_seen", "location")) FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
+       arg_max("affiliation", ("last_seen", "affiliation")) FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
+       arg_max("headline", ("last_seen", "headline")) FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
 FROM "identities"
 GROUP BY "person_id"''')
 

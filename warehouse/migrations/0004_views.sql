@@ -200,15 +200,19 @@ SELECT e."identity_id" || '|' || e."work_key" AS "evidence_id",
        e."happened_on", e."text", e."tags", e."amount", e."venue"
 FROM "source_evidence" e JOIN "identities" i USING ("identity_id");
 
+-- One display value per person, deterministically: names prefer a non-arXiv
+-- record (arXiv often abbreviates), then the accented spelling, then the
+-- longest; other fields prefer the most recently seen value.
 CREATE OR REPLACE VIEW "people" AS
 SELECT "person_id",
-       arg_max("name", length("name") + CASE WHEN "source_kind" = 'arxiv' THEN 0 ELSE 1000 END) AS "name",
+       arg_max("name", ("source_kind" <> 'arxiv', strip_accents("name") <> "name", length("name"), "name")) AS "name",
        list(DISTINCT "source" ORDER BY "source") AS "sources",
        count(*) AS "n_identities",
        min("first_seen") AS "first_seen",
        max("last_seen") AS "last_seen",
        bool_or("is_internal") AS "is_internal",
-       arg_max("affiliation", "last_seen") FILTER (WHERE "affiliation" IS NOT NULL) AS "affiliation",
-       arg_max("location", "last_seen") FILTER (WHERE "location" IS NOT NULL) AS "location"
+       arg_max("affiliation", ("last_seen", "affiliation")) FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
+       arg_max("location", ("last_seen", "location")) FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
+       arg_max("headline", ("last_seen", "headline")) FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
 FROM "identities"
 GROUP BY "person_id";
