@@ -372,6 +372,60 @@ def misses(shared: Path, scorer: str = "rules") -> list[tuple[str, str, str]]:
     return out
 
 
+# --- (c) accepted-paper lists: the gain of profile identifiers -------------------------
+VENUE_LISTS = (
+    ("colm2024", "conferences/papercopilot_colm2024.json", "COLM 2024"),
+    ("colm2025", "conferences/papercopilot_colm2025.json", "COLM 2025"),
+    ("corl2024", "crosslinks/papercopilot_corl2024.json", "CoRL 2024"),
+)
+
+
+def _venue_warehouse(real: Path) -> duckdb.DuckDBPyConnection:
+    """The three OpenReview-backed paper lists loaded through the real `papers` adapter."""
+    from sources.conferences import pull
+    from sources.conferences.settings import ConferenceSettings
+    from warehouse import connect, load_page, migrate
+
+    con = connect()
+    migrate(con)
+    for name, path, event in VENUE_LISTS:
+        settings = ConferenceSettings.from_dict(name, {"name": name, "format": "papers",
+                                                       "url": str(real / path), "event": event})
+        for page in pull(settings, {}):
+            load_page(con, page.records)
+    return con
+
+
+def _openreview_truth(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Truth = the OpenReview profile id each author slot carries (one id per person)."""
+    rows = con.execute(
+        "SELECT identity_id, value FROM identity_links WHERE kind = 'openreview' AND value LIKE '~%'").fetchall()
+    return dict(rows)
+
+
+def bench_venues(shared: Path) -> dict[str, dict[str, float]]:
+    """Pairwise/B3 scores on COLM 2024, COLM 2025 and CoRL 2024 authors, scored against
+    their OpenReview ids: once with every identifier the lists publish (OpenReview,
+    ORCID, DBLP, Scholar, homepage, LinkedIn — the truth's own ids among them, so
+    that row shows what the lists make possible), once with all of them hidden
+    (names, affiliations, topics only): the gain the paper lists' ids bring."""
+    real = shared / "data" / "real"
+    results = {}
+    for label, strip in (("with profile ids", False), ("without profile ids", True)):
+        con = _venue_warehouse(real)
+        truth = _openreview_truth(con)
+        if strip:
+            con.execute('UPDATE "raw_venue_authors" SET "links" = []')
+        started = datetime.now()
+        resolve(con)
+        predicted = dict(con.execute("SELECT identity_id, person_id FROM identities").fetchall())
+        result = score_clusters({k: v for k, v in predicted.items() if k in truth}, truth)
+        result["seconds"] = (datetime.now() - started).total_seconds()
+        results[label] = result
+        con.close()
+    return results
+
+
 def _print(title: str, result: dict) -> None:
     print(title)
     for key, value in result.items():
@@ -393,8 +447,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     r.add_argument("--scorer", choices=["rules", "splink", "both"], default="both")
     r.add_argument("--show-errors", action="store_true")
+    v = sub.add_parser("venues", help="paper lists (COLM 2024/2025, CoRL 2024): with vs without profile ids")
+    v.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.cmd == "venues":
+        for label, result in bench_venues(args.shared).items():
+            _print(f"accepted-paper lists, {label} (truth: OpenReview ids)", result)
+        return 0
     if args.cmd == "sample":
         for scorer in (["rules", "splink"] if args.scorer == "both" else [args.scorer]):
             errors: list | None = [] if args.show_errors else None

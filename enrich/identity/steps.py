@@ -19,7 +19,7 @@ from enrich.identity.surnames import COMMON_SURNAMES
 
 logger = logging.getLogger(__name__)
 
-STRONG_KINDS = ("github", "email", "homepage", "orcid", "openreview")
+STRONG_KINDS = ("github", "email", "homepage", "orcid", "openreview", "dblp", "scholar", "huggingface")
 
 
 @dataclass(frozen=True)
