@@ -210,3 +210,25 @@ def test_person_joined_across_paper_list_arxiv_and_github():
     reason = con.execute('''SELECT string_agg(reason, ' | ') FROM identity_pairs
                             WHERE 'venue_x:Fq1#2' IN (identity_a, identity_b)''').fetchone()[0]
     assert "homepage" in reason
+
+
+def test_a_paper_list_is_pulled_over_http_from_a_local_server(real_data, tmp_path):
+    """The `papers` format through its HTTP path (requests, size cap, timeouts), as a
+    conference site or a paper-list project would serve it."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(real_data / "conferences"))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/papercopilot_colm2024.json"
+        settings = ConferenceSettings.from_dict("colm", {"name": "colm", "format": "papers", "url": url,
+                                                         "event": "COLM 2024"})
+        records = [r for page in pull(settings, {}) for r in page.records]
+    finally:
+        server.shutdown()
+    assert sum(isinstance(r, VenuePaper) for r in records) == 299
+    assert sum(isinstance(r, VenueAuthor) for r in records) == 1800
