@@ -402,3 +402,30 @@ def test_reversed_order_initial_joins_with_shared_affiliation(s: Surface) -> Non
     x = _paper(s, "2607.01127", [("X. Kim", "Copperline Logistics"), ("Arjun Mendes", None)], ["cs.LG"], "Vision")
     resolve(s.con, now=NIGHT1)
     assert s.same("mlops:BP3", x[0])
+
+
+def test_a_hub_user_joins_the_one_author_of_a_paper_their_card_cites():
+    """A model card's arXiv tag joins its Hub author to the compatible author of that
+    paper only; the co-author stays apart."""
+    from datetime import datetime, timezone
+
+    from sources.records import HubRepo, HubUser, Paper, PaperAuthor
+    from warehouse import connect, load_page, migrate
+
+    con = connect()
+    migrate(con)
+    when = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    load_page(con, [
+        Paper("2503.00042", 1, "Distilling Speech Models", "We distil.",
+              (PaperAuthor("Ana Lima", 1), PaperAuthor("Bo Chen", 2)), ("cs.CL",), "cs.CL", when, when,
+              "http://arxiv.org/abs/2503.00042v1"),
+        HubUser("analima", "https://huggingface.co/analima", name="Ana Lima"),
+        HubRepo("model", "analima/tiny-speech", "analima", "https://huggingface.co/analima/tiny-speech",
+                arxiv_ids=("2503.00042",)),
+    ])
+    resolve(con)
+    person = dict(con.execute("SELECT identity_id, person_id FROM identities").fetchall())
+    assert person["huggingface:analima"] == person["arxiv:2503.00042#1"]
+    assert person["arxiv:2503.00042#2"] != person["arxiv:2503.00042#1"]
+    reason = con.execute("SELECT reason FROM identity_pairs WHERE method = 'hub_paper'").fetchone()[0]
+    assert "cites arXiv 2503.00042" in reason

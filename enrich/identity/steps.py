@@ -227,6 +227,39 @@ SELECT least("author", "gh") AS "identity_a", greatest("author", "gh") AS "ident
 FROM uniq""")
 
 
+def hub_paper_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Join a Hugging Face user to the *one* author of an arXiv paper their model
+    cards cite, whose name fits the Hub profile's name or username.
+
+    A card's `arxiv:` tag says the repo builds on that paper, not who wrote it:
+    like a paper's code URL it is a hint, accepted only when exactly one author
+    of the paper is compatible (no guess between two "J. Li")."""
+    run(con, """
+CREATE OR REPLACE TEMP TABLE "_ir_pairs_hub" AS
+WITH hint AS (
+    SELECT DISTINCT l."identity_id" AS "hub", regexp_replace(trim(l."value"), 'v[0-9]+$', '') AS "paper"
+    FROM "identity_links" l
+    WHERE l."kind" = 'arxiv_paper' AND coalesce(l."value", '') <> '' AND l."identity_id" LIKE 'huggingface:%'
+), fit AS (
+    SELECT h."hub", h."paper", a."identity_id" AS "author", na."name" AS "author_name", nh."name" AS "hub_name"
+    FROM hint h
+    JOIN "_ir_names" a ON a."source_kind" = 'arxiv'
+     AND regexp_replace(a."identity_id", '#[0-9]+$', '') = 'arxiv:' || h."paper"
+    JOIN "_ir_names" na ON na."identity_id" = a."identity_id"
+    JOIN "_ir_names" nh ON nh."identity_id" = h."hub"
+    WHERE (nh."has_real_name" AND "ir_name_level"(na."tokens", nh."tokens") >= 2)
+       OR "ir_login_fits"(lower(split_part(h."hub", ':', 2)), na."raw_tokens")
+), uniq AS (
+    SELECT * FROM fit QUALIFY count(*) OVER (PARTITION BY "paper", "hub") = 1
+)
+SELECT least("author", "hub") AS "identity_a", greatest("author", "hub") AS "identity_b",
+       0.9 AS "confidence",
+       'model card of ' || "hub" || ' cites arXiv ' || "paper" || ' and its author '''
+       || "author_name" || ''' fits the Hub profile (''' || "hub_name" || ''')' AS "reason",
+       'hub_paper' AS "method"
+FROM uniq""")
+
+
 def works(con: duckdb.DuckDBPyConnection) -> None:
     """Talks and papers per identity, keyed by folded title.
 
