@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from sources.settings_common import http_base_url
+
 DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
 MAX_PAGE_SIZE = 2000  # arXiv API's documented per-request maximum
 ARXIV_MIN_DELAY_SECONDS = 3.0  # arXiv terms of use: one request every 3 s
@@ -50,7 +52,7 @@ class ArxivSettings:
         unknown = sorted(set(d) - set(_KEYS))
         if unknown:
             raise ValueError(f"{name}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
-        base_url = _base_url(name, d.get("base_url", DEFAULT_BASE_URL))
+        base_url = http_base_url(name, d.get("base_url", DEFAULT_BASE_URL))
         return cls(
             queries=_queries(name, d.get("queries")),
             base_url=base_url,
@@ -66,17 +68,6 @@ def is_real_arxiv_host(base_url: str) -> bool:
     """True when the URL points at arXiv itself (where the 3 s rule applies)."""
     host = (urlsplit(base_url).hostname or "").lower()
     return host == "arxiv.org" or host.endswith(".arxiv.org")
-
-
-def _base_url(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name}.base_url: must be a non-empty string, got {value!r}")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name}.base_url: must be an http(s) URL with a host, got {value!r}")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{name}.base_url: must not carry a query or fragment, got {value!r}")
-    return value.strip()
 
 
 def _queries(name: str, value: Any) -> tuple[str, ...]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from sources.settings_common import http_base_url
+
 DEFAULT_BASE_URL = "https://api.github.com"
 GRAPHQL_MODES = ("auto", "never", "always")
 MAX_GRAPHQL_BATCH = 100  # GitHub GraphQL: at most 100 nodes per connection/query is the documented comfort zone
@@ -68,7 +70,7 @@ class GithubSettings:
         settings = cls(
             repos=_names(name, "repos", d.get("repos", []), _REPO, "owner/name"),
             orgs=_names(name, "orgs", d.get("orgs", []), _LOGIN, "an organisation login"),
-            base_url=_base_url(name, d.get("base_url", DEFAULT_BASE_URL)),
+            base_url=http_base_url(name, d.get("base_url", DEFAULT_BASE_URL)).rstrip("/"),
             max_repos_per_org=_int(name, "max_repos_per_org", d.get("max_repos_per_org", 30), 1, 1000),
             max_contributors_per_repo=_int(name, "max_contributors_per_repo",
                                            d.get("max_contributors_per_repo", 100), 1, 10_000),
@@ -124,17 +126,6 @@ def _names(name: str, key: str, value: Any, pattern: re.Pattern, what: str) -> t
             raise ValueError(f"{name}.{key}: every entry must be {what}, got {item!r}")
         seen.setdefault(item.strip().lower(), item.strip())
     return tuple(seen.values())
-
-
-def _base_url(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name}.base_url: must be a non-empty string, got {value!r}")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name}.base_url: must be an http(s) URL with a host, got {value!r}")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{name}.base_url: must not carry a query or fragment, got {value!r}")
-    return value.strip().rstrip("/")
 
 
 def _token_env(name: str, value: Any) -> str:
