@@ -36,8 +36,11 @@ from sampleworld.truth import visible_speaker_keys
 
 logger = logging.getLogger(__name__)
 
-FAULT_KINDS = ("429", "403", "500", "502", "503", "hang", "truncated", "malformed", "next_loop")
+FAULT_KINDS = ("429", "403", "500", "502", "503", "hang", "truncated", "malformed", "next_loop", "oversized")
 GITHUB_LIMIT = 5000
+GITHUB_WINDOW_SECONDS = 3600  # GitHub's REST budget is per hour, refilled at X-RateLimit-Reset
+OVERSIZED_BYTES = 1024 * 1024  # default size of an "oversized" fault body
+SEND_CHUNK = 64 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -61,6 +64,7 @@ class Response:
     content_type: str = JSON_TYPE
     headers: dict[str, str] = field(default_factory=dict)
     counted: bool = True
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length (a streamed body)
 
 
 def _json(data: Any, status: int = 200, **headers: str) -> Response:
@@ -120,7 +124,7 @@ class SampleWorldServer:
         self._faults: list[Fault] = []
         self._stop = threading.Event()
         self._github_used = Counter()
-        self.rate_reset_epoch = int(time.time()) + 3600
+        self.rate_reset_epoch = int(time.time()) + GITHUB_WINDOW_SECONDS
         self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -167,8 +171,11 @@ class SampleWorldServer:
             return dict(self._counts)
 
     def reset_counts(self) -> None:
+        """Forget the counts and start a fresh GitHub rate window (a full budget)."""
         with self._lock:
             self._counts.clear()
+            self._github_used.clear()
+            self.rate_reset_epoch = int(time.time()) + GITHUB_WINDOW_SECONDS
 
     def inject(self, path_prefix: str, kind: str, times: int = 1, **params: Any) -> Fault:
         """Make the next ``times`` requests under ``path_prefix`` fail as ``kind``.
@@ -177,7 +184,9 @@ class SampleWorldServer:
         GitHub's secondary limit: its message and ``Retry-After: retry_after``), ``500``/``502``/``503``,
         ``hang`` (``seconds``, then answers normally), ``truncated`` (half the body, full
         Content-Length; with ``reset=True`` the connection is reset before any answer), ``malformed`` (``body`` or a broken document, status 200),
-        ``next_loop`` (pagination ``next`` points back at the same page).
+        ``next_loop`` (pagination ``next`` points back at the same page), ``oversized`` (the
+        normal answer padded with trailing whitespace to more than ``bytes``, default 1 MiB;
+        with ``content_length=False`` sent chunked, without a Content-Length).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(FAULT_KINDS)})")
@@ -214,14 +223,24 @@ class SampleWorldServer:
 
     def github_spend(self, resource: str) -> None:
         with self._lock:
+            self._refill_github_budget()
             self._github_used[resource] += 1
 
     def github_headers(self, resource: str = "core") -> dict[str, str]:
         with self._lock:
+            self._refill_github_budget()
             used = self._github_used[resource]
         return {"X-RateLimit-Limit": str(GITHUB_LIMIT), "X-RateLimit-Remaining": str(max(0, GITHUB_LIMIT - used)),
                 "X-RateLimit-Reset": str(self.rate_reset_epoch), "X-RateLimit-Used": str(used),
                 "X-RateLimit-Resource": resource}
+
+    def _refill_github_budget(self) -> None:
+        """As GitHub does: once ``rate_reset_epoch`` has passed, the budget is full
+        again and a new window starts (caller holds the lock)."""
+        now = int(time.time())
+        if now >= self.rate_reset_epoch:
+            self._github_used.clear()
+            self.rate_reset_epoch = now + GITHUB_WINDOW_SECONDS
 
     def wait(self, seconds: float) -> None:
         self._stop.wait(seconds)
@@ -247,6 +266,9 @@ def _make_handler(server: SampleWorldServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: headers and body go out in separate writes; with Nagle on, a
+    # kept-alive connection stalls ~40 ms per request on the client's delayed ACK.
+    disable_nagle_algorithm = True
     sw: SampleWorldServer
     server_version = "sampleworld/1.0"
 
@@ -291,15 +313,33 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response, truncate: bool) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
         if truncate:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        if self.command != "HEAD" and response.status != 304:
+        try:
+            self._write_body(response, truncate)
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (e.g. a size cap)
+            self.close_connection = True
+
+    def _write_body(self, response: Response, truncate: bool) -> None:
+        if self.command == "HEAD" or response.status == 304:
+            self.wfile.flush()
+            return
+        if not response.chunked:
             self.wfile.write(response.body[: len(response.body) // 2] if truncate else response.body)
+            self.wfile.flush()
+            return
+        for start in range(0, len(response.body), SEND_CHUNK):
+            chunk = response.body[start:start + SEND_CHUNK]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
 
@@ -343,7 +383,18 @@ def _apply_fault(fault: Fault, response: Response, url: str, path: str) -> Respo
         return Response(200, p.get("body", _broken_body(response.content_type)), response.content_type)
     if kind == "next_loop":
         return _loop_next(response, url)
+    if kind == "oversized":
+        return _oversized(response, int(p.get("bytes", OVERSIZED_BYTES)), bool(p.get("content_length", True)))
     return response  # truncated: the handler cuts the body
+
+
+def _oversized(response: Response, limit: int, content_length: bool) -> Response:
+    """The normal answer padded past ``limit`` with trailing whitespace: still a
+    valid document, so only a client's size cap can tell it from a normal one."""
+    padding = b" " * max(0, limit + 1 - len(response.body))
+    status = 200 if response.status == 304 else response.status
+    return Response(status, response.body + padding, response.content_type, dict(response.headers),
+                    response.counted, chunked=not content_length)
 
 
 def _broken_body(content_type: str) -> bytes:

@@ -72,7 +72,16 @@ def user_json(api: str, user: GithubUser, public_repos: int | None = None) -> di
 
 
 def org_json(api: str, login: str, org_id: int, repo_count: int) -> dict:
+    """``GET /orgs/{org}``: unlike an owner object (``url`` under ``/users``), the
+    organisation itself lives under ``/orgs``, which is where PyGithub's
+    ``Organization.get_repos()`` appends ``/repos``."""
     data = owner_json(api, login, org_id, True)
+    org_api = f"{api}/orgs/{login}"
+    data.update({"url": org_api, "repos_url": f"{org_api}/repos", "events_url": f"{org_api}/events",
+                 "hooks_url": f"{org_api}/hooks", "issues_url": f"{org_api}/issues",
+                 "members_url": f"{org_api}/members{{/member}}",
+                 "public_members_url": f"{org_api}/public_members{{/member}}", "description": None,
+                 "public_gists": 0, "html_url": f"https://github.com/{login}"})
     data.update({"name": login.replace("-", " ").title(), "company": None, "blog": "", "location": None,
                  "email": None, "bio": None, "public_repos": repo_count, "followers": 0, "following": 0,
                  "created_at": "2019-01-01T12:00:00Z", "updated_at": "2019-01-01T12:00:00Z"})

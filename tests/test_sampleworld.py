@@ -241,6 +241,60 @@ def test_conditional_request_304_is_not_counted(server, world):
     assert repo.update() is False and server.counts["github"] == count
 
 
+def test_pygithub_organization_get_repos(server, world):
+    org = max({r.owner for r in world.repos if r.owner_is_org},
+              key=lambda o: sum(r.owner == o for r in world.repos))
+    g = Github(base_url=server.base_url + "/github", per_page=2, retry=None, seconds_between_requests=0)
+    remote = g.get_organization(org)
+    assert remote.url == f"{server.base_url}/github/orgs/{org}" and remote.login == org
+    names = [r.full_name for r in remote.get_repos()]
+    assert sorted(names) == sorted(r.full_name for r in world.repos if r.owner == org) and len(names) > 2
+    assert server.counts["github:org_repos"] == -(-len(names) // 2)
+
+
+def test_org_listing_answers_304_uncounted(server, world):
+    org = next(r.owner for r in world.repos if r.owner_is_org)
+    url = f"{server.base_url}/github/orgs/{org}/repos"
+    first = requests.get(url, params={"per_page": 100}, timeout=T)
+    before = server.counts["github"]
+    again = requests.get(url, params={"per_page": 100}, headers={"If-None-Match": first.headers["ETag"]}, timeout=T)
+    assert again.status_code == 304 and server.counts["github"] == before
+    assert server.counts["github:not_modified"] == 1
+
+
+def test_github_budget_refills_at_reset_and_on_reset_counts(server, world):
+    url = f"{server.base_url}/github/users/{world.users[0].login}"
+    for _ in range(3):
+        requests.get(url, timeout=T)
+    assert requests.get(url, timeout=T).headers["X-RateLimit-Used"] == "4"
+    server.rate_reset_epoch = 0  # the window is over: GitHub refills the budget
+    fresh = requests.get(url, timeout=T).headers
+    assert fresh["X-RateLimit-Used"] == "1" and int(fresh["X-RateLimit-Reset"]) > 0
+    server.reset_counts()
+    doc = requests.get(f"{server.base_url}/github/rate_limit", timeout=T).json()
+    assert doc["rate"]["used"] == 0 and doc["rate"]["remaining"] == doc["rate"]["limit"]
+
+
+def test_server_sockets_have_tcp_nodelay(server, monkeypatch):
+    """Headers and body go out in two writes: with Nagle on, a kept-alive
+    connection would stall on the client's delayed ACK for every request."""
+    import socket
+
+    from sampleworld.server import _Handler
+
+    seen = []
+    original = _Handler.setup
+
+    def setup(handler):
+        original(handler)
+        seen.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+    monkeypatch.setattr(_Handler, "setup", setup)
+    with requests.Session() as session:
+        for _ in range(2):
+            assert session.get(f"{server.base_url}/github/rate_limit", timeout=T).status_code == 200
+    assert seen and all(seen)
+
+
 # --- conferences ------------------------------------------------------------------------------
 def _follow(url, params=None):
     items, seen = [], 0
@@ -358,9 +412,31 @@ def test_hang_truncated_malformed_and_next_loop(server, world):
     gh_url = f"{base}/github/repos/{repo.full_name}/contributors?per_page=1"
     server.inject("/github/repos/", "next_loop")
     assert f'<{gh_url}>; rel="next"' in requests.get(gh_url, timeout=T).headers["Link"]
-    assert set(FAULT_KINDS) == {"429", "403", "500", "502", "503", "hang", "truncated", "malformed", "next_loop"}
+    assert set(FAULT_KINDS) == {"429", "403", "500", "502", "503", "hang", "truncated", "malformed", "next_loop",
+                                "oversized"}
     with pytest.raises(ValueError):
         server.inject("/", "explode")
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_oversized_fault_serves_a_valid_body_past_the_given_size(server, world, declared):
+    url = f"{server.base_url}/github/repos/{world.repos[0].full_name}"
+    normal = requests.get(url, timeout=T)
+    server.inject("/github/repos/", "oversized", bytes=200_000, content_length=declared)
+    big = requests.get(url, timeout=T)
+    assert big.status_code == 200 and len(big.content) == 200_001
+    assert big.json() == normal.json()  # padding only: just a size cap tells it apart
+    assert ("Content-Length" in big.headers) is declared
+    assert big.headers.get("Transfer-Encoding") == (None if declared else "chunked")
+    assert requests.get(url, timeout=T).content == normal.content  # fired once
+
+
+def test_oversized_fault_survives_a_client_that_stops_reading(server, world):
+    url = f"{server.base_url}/github/repos/{world.repos[0].full_name}"
+    server.inject("/github/repos/", "oversized", bytes=5_000_000, content_length=False)
+    with requests.get(url, timeout=T, stream=True) as response:
+        next(response.iter_content(1024))
+    assert requests.get(url, timeout=T).status_code == 200
 
 
 def test_counts_per_upstream_and_reset(server, world):

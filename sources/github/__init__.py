@@ -3,7 +3,8 @@
 Entry point `pull(settings, state)`.  Request budget per run (what keeps the
 anonymous 60/hour budget usable and a token's 5000/hour far away):
 
-* per organisation: ``ceil(repos / 100)`` list pages (``/orgs/{org}/repos``);
+* per organisation: ``ceil(repos / 100)`` list pages (``/orgs/{org}/repos``),
+  conditional (see `sources.github.orgs`): free when the listing is unchanged;
 * per repository: 1 (``/repos/{o}/{r}``) + 1 (``/languages``) +
   ``ceil(contributors / 100)`` (``/contributors``, read from the list payload:
   never a per-contributor ``GET /users/{login}``);
@@ -17,6 +18,9 @@ is yielded for it.  The contributor list's ETag
 (``etag:contributors:<owner/name>``) is stored only when everything we read
 came from its first page, because an unchanged first page says nothing
 about later pages.  Unchanged ETags are re-emitted so they survive the night.
+Organisation listing pages are stored the same way (``org:<org>:<page>``, with
+the names they listed), so a night with no upstream change costs no counted
+request at all.
 """
 from __future__ import annotations
 
@@ -28,11 +32,12 @@ from github.GithubException import UnknownObjectException
 from sources.errors import ParseError
 from sources.github.client import GithubClient, api_errors, build_client, ensure_budget, get_json, get_pages, log_budget
 from sources.github.graphql import fetch_profiles
+from sources.github.orgs import org_page_key, org_repos
 from sources.github.parse import contribution_from_json, repo_from_json
 from sources.github.settings import GithubSettings
 from sources.records import GithubContribution, Page
 
-__all__ = ["GithubSettings", "pull", "repo_etag_key", "contributors_etag_key"]
+__all__ = ["GithubSettings", "pull", "repo_etag_key", "contributors_etag_key", "org_page_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +59,9 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
     """
     client = build_client(settings)
     try:
-        repos = resolve_repos(client)
+        repos, listings = resolve_repos(client, state)
+        if listings:  # the org listings' ETags and names, kept with the night's state
+            yield Page([], checkpoint=listings)
         logins: dict[str, None] = {}
         for number, full_name in enumerate(repos, 1):
             page = pull_repo(client, full_name, state)
@@ -72,43 +79,18 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
 
 
 # --- repositories -------------------------------------------------------------
-def resolve_repos(client: GithubClient) -> list[str]:
+def resolve_repos(client: GithubClient, state: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """Configured repos first, then each org's public non-fork, non-archived
-    repos (most recently pushed first, capped); each once, case-insensitively."""
+    repos (most recently pushed first, capped); each once, case-insensitively.
+    Returns the names and the org listings' checkpoint entries."""
     seen = {name.lower(): name for name in client.settings.repos}
+    checkpoint: dict[str, str] = {}
     for org in client.settings.orgs:
-        for name in org_repos(client, org):
+        names, org_checkpoint = org_repos(client, org, state)
+        checkpoint.update(org_checkpoint)
+        for name in names:
             seen.setdefault(name.lower(), name)
-    return list(seen.values())
-
-
-def org_repos(client: GithubClient, org: str) -> list[str]:
-    cap, names = client.settings.max_repos_per_org, []
-    params = {"type": "public", "sort": "pushed", "direction": "desc"}
-    with api_errors(client, f"org {org}"):
-        ensure_budget(client, f"org {org}")
-        try:
-            for response in get_pages(client, f"/orgs/{org}/repos", params):
-                names += [n for n in _listed_repo_names(org, response.data) if n not in names]
-                if len(names) >= cap:
-                    break
-        except UnknownObjectException:
-            logger.warning("GitHub org %s: not found (404), skipped", org)
-            return []
-    logger.info("GitHub org %s: %d repositories selected (cap %d)", org, min(len(names), cap), cap)
-    return names[:cap]
-
-
-def _listed_repo_names(org: str, data: object) -> list[str]:
-    if not isinstance(data, list):
-        raise ParseError(f"GitHub org {org}: repository list is not a JSON array")
-    keep = []
-    for item in data:
-        if not isinstance(item, dict) or not isinstance(item.get("full_name"), str):
-            logger.warning("GitHub org %s: skipped a repository entry without full_name", org)
-        elif not (item.get("fork") or item.get("archived") or item.get("private")):
-            keep.append(item["full_name"])
-    return keep
+    return list(seen.values()), checkpoint
 
 
 def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page | None:

@@ -12,6 +12,12 @@ Why this module exists:
   ``Requester`` (`get_json`, `get_pages`): same connection pool, auth, retry
   and ``rate_limiting`` accounting as ``get_repo()``, exactly one request per
   call, and conditional requests (a 304 does not count against the budget).
+* PyGithub reads every body whole (``requests`` without ``stream``), so a
+  hostile or broken upstream could hand us gigabytes.  `cap_responses` hooks
+  each of the client's ``requests`` sessions: a declared ``Content-Length``
+  above ``max_bytes`` is refused before reading, a body without one is cut
+  as soon as it passes the cap (`ResponseTooLarge`).  This covers REST
+  (`get_json`/`get_pages`) and the GraphQL batches, which share the Requester.
 * The token is only ever handed to ``Auth.Token``; every message we build goes
   through `redact`, and `api_errors` translates PyGithub/requests failures
   into `SourceError`/`ParseError`/`RateLimited` naming the repo or login.
@@ -22,6 +28,7 @@ import json
 import logging
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -45,6 +52,11 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "talent-signals (PyGithub)"
 PER_PAGE = 100  # REST maximum page size: fewest requests per list
 TRUNCATED_RETRIES = 2  # fresh requests after a body cut off mid-transfer
+READ_CHUNK = 64 * 1024
+
+
+class ResponseTooLarge(ParseError):
+    """A GitHub response passed ``max_bytes``: never a fallback (e.g. GraphQL to REST), always an error."""
 
 
 class CappedRetry(GithubRetry):
@@ -100,6 +112,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
         user_agent=USER_AGENT,
         **_pacing(settings.base_url),
     )
+    cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
     return GithubClient(gh, settings, token)
 
@@ -112,6 +125,50 @@ def _pacing(base_url: str) -> dict[str, float | None]:
     if host in ("127.0.0.1", "localhost", "::1"):
         return {"seconds_between_requests": None, "seconds_between_writes": None}
     return {}
+
+
+def cap_responses(requester: Any, max_bytes: int) -> None:
+    """Make every connection this Requester opens enforce ``max_bytes``.
+
+    PyGithub 2.10 builds its connections from per-instance class attributes
+    (``__connectionClass`` for the base host, ``__http(s)ConnectionClass`` for
+    absolute URLs elsewhere); wrapping them on *this* instance leaves other
+    PyGithub clients in the process alone.  Should a PyGithub upgrade rename
+    them, we refuse to run without the cap rather than silently losing it.
+    """
+    names = ("_Requester__connectionClass", "_Requester__httpConnectionClass", "_Requester__httpsConnectionClass")
+    missing = [name for name in names if not hasattr(requester, name)]
+    if missing:
+        raise SourceError(f"GitHub: cannot enforce max_bytes with this PyGithub version (no {missing[0]})")
+    for name in names:
+        setattr(requester, name, partial(_capped_connection, getattr(requester, name), max_bytes))
+
+
+def _capped_connection(connection_class: Any, max_bytes: int, *args: Any, **kwargs: Any) -> Any:
+    connection = connection_class(*args, **kwargs)
+    connection.session.hooks["response"].append(partial(_read_capped, max_bytes=max_bytes))
+    return connection
+
+
+def _read_capped(response: requests.Response, *args: Any, max_bytes: int, **kwargs: Any) -> requests.Response:
+    """``requests`` response hook: runs before the body is read (PyGithub does not stream),
+    so the body is read here, in chunks, and kept on the response if it fits."""
+    where = f"GitHub {urlsplit(response.url).path[:200]}"
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise ResponseTooLarge(f"{where}: body of {declared} bytes exceeds max_bytes={max_bytes} (not read)")
+    if kwargs.get("stream"):
+        return response
+    chunks, total = [], 0
+    for chunk in response.iter_content(READ_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            response.close()
+            raise ResponseTooLarge(f"{where}: body exceeds max_bytes={max_bytes} (stopped reading)")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what Response.content would have read: now bounded
+    return response
 
 
 def redact(text: str, token: str | None) -> str:
@@ -199,7 +256,7 @@ def get_pages(client: GithubClient, path: str, params: dict[str, Any] | None = N
         if response.status == 304:
             return
         seen.add(url)
-        url, query, etag = _next_link(client, response.headers.get("link")), None, None
+        url, query, etag = next_link(client, response.headers.get("link")), None, None
         if url in seen:
             raise ParseError(f"GitHub {path}: pagination loop, 'next' repeats {url[:200]}")
 
@@ -223,17 +280,17 @@ def _request_json(client: GithubClient, url: str, params: dict[str, Any] | None,
     raise AssertionError("unreachable")
 
 
-def _next_link(client: GithubClient, header: str | None) -> str | None:
+def next_link(client: GithubClient, header: str | None) -> str | None:
     if not header:
         return None
     for link in parse_header_links(header):
         if link.get("rel") == "next" and link.get("url"):
-            _check_same_api(client, link["url"])
+            check_same_api(client, link["url"])
             return link["url"]
     return None
 
 
-def _check_same_api(client: GithubClient, url: str) -> None:
+def check_same_api(client: GithubClient, url: str) -> None:
     base, target = urlsplit(client.settings.base_url), urlsplit(url)
     same_host = (target.hostname, target.port) == (base.hostname, base.port)
     if not same_host or not target.path.startswith(base.path.rstrip("/") + "/"):

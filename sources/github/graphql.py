@@ -27,7 +27,7 @@ from typing import Any, Sequence
 from github.GithubException import UnknownObjectException
 
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.github.client import GithubClient, api_errors, ensure_budget, get_json
+from sources.github.client import GithubClient, ResponseTooLarge, api_errors, ensure_budget, get_json
 from sources.github.parse import is_valid_login, user_from_graphql, user_from_rest
 from sources.records import GithubUser
 
@@ -75,7 +75,7 @@ def users_by_graphql(client: GithubClient, logins: Sequence[str]) -> list[Github
         with api_errors(client, what):
             _, answer = client.requester.requestJsonAndCheck(
                 "POST", client.requester.graphql_url, input={"query": query, "variables": {}})
-    except RateLimited:
+    except (RateLimited, ResponseTooLarge):  # a REST fallback would not make either go away
         raise
     except (SourceError, UnknownObjectException) as exc:
         raise GraphqlUnavailable(str(exc)) from None

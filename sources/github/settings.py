@@ -25,8 +25,10 @@ MAX_GRAPHQL_BATCH = 100  # GitHub GraphQL: at most 100 nodes per connection/quer
 _KEYS = (
     "base_url", "repos", "orgs", "max_repos_per_org", "max_contributors_per_repo",
     "token_env", "require_token", "max_rate_limit_wait_seconds", "timeout_seconds",
-    "profile_batch_size", "use_graphql",
+    "profile_batch_size", "use_graphql", "max_bytes",
 )
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MB: a 100-item REST page or GraphQL batch is well under 1 MB
+MAX_BYTES_RANGE = (1024, 1024 ** 3)
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]){0,38}/[A-Za-z0-9_.-]{1,100}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -41,6 +43,8 @@ class GithubSettings:
     token GitHub allows 60 REST requests per hour, with one 5000: the source
     works either way and stops cleanly (``RateLimited``) when the budget is
     spent and its reset is further away than ``max_rate_limit_wait_seconds``.
+    ``max_bytes`` caps every response body (a broken or hostile upstream must
+    not fill memory): beyond it the source stops with a `ParseError`.
     """
 
     repos: tuple[str, ...] = ()
@@ -54,6 +58,7 @@ class GithubSettings:
     timeout_seconds: float = 15.0
     profile_batch_size: int = 100
     use_graphql: str = "auto"
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "GithubSettings":
@@ -81,6 +86,7 @@ class GithubSettings:
             timeout_seconds=_positive(name, "timeout_seconds", d.get("timeout_seconds", 15.0)),
             profile_batch_size=_int(name, "profile_batch_size", d.get("profile_batch_size", 100), 1, MAX_GRAPHQL_BATCH),
             use_graphql=_mode(name, d.get("use_graphql", "auto")),
+            max_bytes=_int(name, "max_bytes", d.get("max_bytes", DEFAULT_MAX_BYTES), *MAX_BYTES_RANGE),
         )
         if not settings.repos and not settings.orgs:
             raise ValueError(f"{name}.repos: at least one repository in repos or one organisation in orgs is required")
@@ -113,7 +119,7 @@ class GithubSettings:
             f"max_repos_per_org={self.max_repos_per_org}, max_contributors_per_repo={self.max_contributors_per_repo}, "
             f"token_env={self.token_env!r} ({token_state}), require_token={self.require_token}, "
             f"max_rate_limit_wait_seconds={self.max_rate_limit_wait_seconds}, timeout_seconds={self.timeout_seconds}, "
-            f"profile_batch_size={self.profile_batch_size}, use_graphql={self.use_graphql!r})"
+            f"profile_batch_size={self.profile_batch_size}, use_graphql={self.use_graphql!r}, max_bytes={self.max_bytes})"
         )
 
 
