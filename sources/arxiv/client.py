@@ -3,8 +3,12 @@
 Why not the stock client: arxiv 4.0.2 calls ``requests`` without a timeout (a
 hung server hangs the nightly run forever), swallows arXiv's error-feed
 message behind "HTTP 400", retries 4xx answers that cannot succeed, and
-cannot tell how many pages it fetched.  We keep its paging, delay and retry
-logic and replace only its ``requests`` session.
+cannot tell how many pages it fetched, and reads any body whole into memory
+(``response.content``) however large.  We keep its paging, delay and retry
+logic and replace only its ``requests`` session, whose adapter reads every
+body in chunks up to ``max_bytes``.  A body over the cap is a `ParseError`,
+which arxiv.Client does not retry (it retries only HTTP status errors, empty
+pages and ConnectionError): the same oversized page would come back again.
 """
 from __future__ import annotations
 
@@ -14,15 +18,17 @@ from typing import Callable
 
 import arxiv
 import requests
+from requests.adapters import HTTPAdapter
 
 from sources.arxiv.parse import check_feed
-from sources.arxiv.settings import ArxivSettings
+from sources.arxiv.settings import DEFAULT_MAX_BYTES, ArxivSettings
 from sources.errors import ParseError, SourceError
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER_SECONDS = 30.0  # longest Retry-After we honour before the client's own retry
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_CHUNK = 64 * 1024
 
 
 class RetryableTimeout(requests.exceptions.ConnectionError):
@@ -33,15 +39,58 @@ class RetryableTruncated(requests.exceptions.ConnectionError):
     """A body cut off before its Content-Length, re-raised as the ConnectionError arxiv.Client retries."""
 
 
+class CappedAdapter(HTTPAdapter):
+    """Streams every response (redirect hops included) and reads its body in
+    chunks, refusing a declared Content-Length over ``max_bytes`` before
+    reading and stopping as soon as a body without one grows past it.
+
+    Why in the adapter: `requests` reads the body of a redirect hop itself,
+    whole; the adapter sees every hop before that.  Bytes are counted after
+    content decoding, so a small gzip body cannot inflate past the cap.
+    """
+
+    def __init__(self, max_bytes: int):
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def send(self, request, stream=False, **kwargs):  # noqa: D401 - requests signature
+        response = super().send(request, stream=True, **kwargs)
+        try:
+            response._content = read_capped(response, self.max_bytes)
+        finally:
+            response.close()  # after a full read: back to the pool; else the socket is dropped
+        response._content_consumed = True
+        return response
+
+
+def read_capped(response: requests.Response, max_bytes: int) -> bytes:
+    """The (decoded) body of a streamed response; `ParseError` naming
+    ``max_bytes`` once it is, or declares to be, larger."""
+    declared = (response.headers.get("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise ParseError(f"{response.url}: declared body of {declared} bytes exceeds max_bytes={max_bytes}")
+    chunks, total = [], 0
+    for chunk in response.iter_content(_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise ParseError(f"{response.url}: body exceeds max_bytes={max_bytes} (stopped reading)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class ArxivSession(requests.Session):
     """requests session that puts ``timeout=`` on every call, counts requests,
-    checks bodies strictly and fails fast on answers a retry cannot fix."""
+    caps and checks bodies strictly and fails fast on answers a retry cannot fix."""
 
-    def __init__(self, timeout_seconds: float, before_request: Callable[[], None] | None = None):
+    def __init__(self, timeout_seconds: float, before_request: Callable[[], None] | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES):
         super().__init__()
         self.timeout_seconds = timeout_seconds
         self.request_count = 0  # HTTP requests made: "pages fetched" for benchmarks
         self.before_request = before_request  # e.g. a rate limit shared across processes
+        self.max_bytes = max_bytes
+        for prefix in ("http://", "https://"):
+            self.mount(prefix, CappedAdapter(max_bytes))
 
     def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests signature
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout_seconds
@@ -74,7 +123,7 @@ def build_client(settings: ArxivSettings, before_request: Callable[[], None] | N
         num_retries=settings.num_retries,
     )
     client.query_url_format = settings.base_url + "?{}"
-    client._session = ArxivSession(settings.timeout_seconds, before_request)
+    client._session = ArxivSession(settings.timeout_seconds, before_request, settings.max_bytes)
     return client
 
 

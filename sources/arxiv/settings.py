@@ -5,19 +5,24 @@ one-line message naming the key, not half-way through a run against arXiv.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sources.settings_common import http_base_url
+from sources.settings_common import (
+    byte_cap, check_table, http_base_url, integer, non_negative_number, positive_number, table_path,
+)
 
 DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
 MAX_PAGE_SIZE = 2000  # arXiv API's documented per-request maximum
 ARXIV_MIN_DELAY_SECONDS = 3.0  # arXiv terms of use: one request every 3 s
+# Response size cap.  Real feeds measure 2.1-3.6 KB per entry, so a full
+# 2,000-entry page is ~5-7 MB; 64 MiB leaves room for the big-collaboration
+# papers with thousands of authors and still stops a runaway body early.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _KEYS = (
     "base_url", "queries", "page_size", "max_results",
-    "delay_seconds", "timeout_seconds", "num_retries",
+    "delay_seconds", "timeout_seconds", "num_retries", "max_bytes",
 )
 
 
@@ -27,7 +32,8 @@ class ArxivSettings:
 
     ``max_results`` caps entries per query per run (the first run's backlog);
     ``delay_seconds`` is the pause between requests, at least 3 s against the
-    real arXiv host (its terms of use), anything for local test servers.
+    real arXiv host (its terms of use), anything for local test servers;
+    ``max_bytes`` caps one response body (a larger one is a `ParseError`).
     """
 
     queries: tuple[str, ...]
@@ -37,6 +43,7 @@ class ArxivSettings:
     delay_seconds: float = ARXIV_MIN_DELAY_SECONDS
     timeout_seconds: float = 30.0
     num_retries: int = 3
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "ArxivSettings":
@@ -46,21 +53,18 @@ class ArxivSettings:
         or the full table path (``"sources.arxiv"``); messages name the key by
         its full TOML path either way.
         """
-        name = name if name.startswith("sources.") else f"sources.{name}"
-        if not isinstance(d, dict):
-            raise ValueError(f"{name}: must be a table, got {type(d).__name__}")
-        unknown = sorted(set(d) - set(_KEYS))
-        if unknown:
-            raise ValueError(f"{name}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
+        name = table_path(name)
+        check_table(name, d, _KEYS)
         base_url = http_base_url(name, d.get("base_url", DEFAULT_BASE_URL))
         return cls(
             queries=_queries(name, d.get("queries")),
             base_url=base_url,
-            page_size=_int(name, "page_size", d.get("page_size", 200), 1, MAX_PAGE_SIZE),
-            max_results=_int(name, "max_results", d.get("max_results", 1000), 1, None),
+            page_size=integer(name, "page_size", d.get("page_size", 200), 1, MAX_PAGE_SIZE),
+            max_results=integer(name, "max_results", d.get("max_results", 1000), 1),
             delay_seconds=_delay(name, d.get("delay_seconds", ARXIV_MIN_DELAY_SECONDS), base_url),
-            timeout_seconds=_number(name, "timeout_seconds", d.get("timeout_seconds", 30.0)),
-            num_retries=_int(name, "num_retries", d.get("num_retries", 3), 0, 10),
+            timeout_seconds=positive_number(name, "timeout_seconds", d.get("timeout_seconds", 30.0)),
+            num_retries=integer(name, "num_retries", d.get("num_retries", 3), 0, 10),
+            max_bytes=byte_cap(name, d.get("max_bytes", DEFAULT_MAX_BYTES)),
         )
 
 
@@ -85,30 +89,11 @@ def _queries(name: str, value: Any) -> tuple[str, ...]:
     return tuple(queries)
 
 
-def _int(name: str, key: str, value: Any, low: int, high: int | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name}.{key}: must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{name}.{key}: must be {bound}, got {value}")
-    return value
-
-
-def _number(name: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name}.{key}: must be a number, got {value!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name}.{key}: must be a finite number greater than 0, got {value}")
-    return float(value)
-
-
 def _delay(name: str, value: Any, base_url: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"{name}.delay_seconds: must be a finite number >= 0, got {value!r}")
-    if is_real_arxiv_host(base_url) and value < ARXIV_MIN_DELAY_SECONDS:
+    seconds = non_negative_number(name, "delay_seconds", value)
+    if is_real_arxiv_host(base_url) and seconds < ARXIV_MIN_DELAY_SECONDS:
         raise ValueError(
             f"{name}.delay_seconds: must be at least {ARXIV_MIN_DELAY_SECONDS:g} against "
             f"{urlsplit(base_url).hostname} (arXiv allows one request every 3 s), got {value}"
         )
-    return float(value)
+    return seconds

@@ -13,7 +13,6 @@ file), ``page_size`` (pretalx API ``limit``), ``selectors`` (html).
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 import soupsieve
 
 from sources.http import DEFAULT_MAX_BYTES
+from sources.settings_common import byte_cap, check_table, integer, optional_text, positive_number
 
 FORMATS = ("pretalx", "sessionize", "pyvideo", "html", "papers")
 HTML_SELECTOR_KEYS = ("speaker", "name", "affiliation", "tagline", "bio", "links", "talk_title", "key", "key_attr")
@@ -54,9 +54,7 @@ class ConferenceSettings:
     def from_dict(cls, name: str, d: dict[str, Any]) -> "ConferenceSettings":
         """Build from a TOML table; raise ValueError ``"sources.conferences[<name>].<key>: ..."``."""
         key = f"sources.conferences[{d.get('name') or name}]" if isinstance(d, dict) else f"sources.conferences[{name}]"
-        if not isinstance(d, dict):
-            raise ValueError(f"{key}: must be a table, got {type(d).__name__}")
-        _check_keys(key, d)
+        check_table(key, d, _KEYS)
         fmt = _format(key, d.get("format"))
         _check_format_only(key, d, fmt)
         url = _location(key, "url", d.get("url"), required=True)
@@ -64,13 +62,13 @@ class ConferenceSettings:
             name=_name(key, d.get("name", name)),
             format=fmt,
             url=url,
-            event=_optional_text(key, "event", d.get("event")),
+            event=optional_text(key, "event", d.get("event")),
             date=_date(key, d.get("date")),
             talks_url=_location(key, "talks_url", d.get("talks_url"), required=False),
-            timeout_seconds=_positive(key, "timeout_seconds", d.get("timeout_seconds", 30.0)),
-            max_bytes=_int(key, "max_bytes", d.get("max_bytes", DEFAULT_MAX_BYTES), 1024, None),
-            retries=_int(key, "retries", d.get("retries", 3), 0, 10),
-            page_size=_int(key, "page_size", d.get("page_size", 100), 1, 1000),
+            timeout_seconds=positive_number(key, "timeout_seconds", d.get("timeout_seconds", 30.0)),
+            max_bytes=byte_cap(key, d.get("max_bytes", DEFAULT_MAX_BYTES)),
+            retries=integer(key, "retries", d.get("retries", 3), 0, 10),
+            page_size=integer(key, "page_size", d.get("page_size", 100), 1, 1000),
             selectors=_selectors(key, d.get("selectors"), fmt),
         )
         if settings.is_pretalx_api() and not settings.event:
@@ -83,12 +81,6 @@ class ConferenceSettings:
         return (self.format == "pretalx" and self.talks_url is None
                 and urlsplit(self.url).scheme.lower() in ("http", "https")
                 and not path.endswith((".json", ".jsonl")))
-
-
-def _check_keys(key: str, d: dict) -> None:
-    unknown = sorted(set(d) - set(_KEYS))
-    if unknown:
-        raise ValueError(f"{key}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
 
 
 def _check_format_only(key: str, d: dict, fmt: str) -> None:
@@ -125,14 +117,6 @@ def _location(key: str, option: str, value: Any, *, required: bool) -> str | Non
     return value
 
 
-def _optional_text(key: str, option: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{key}.{option}: must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
 def _date(key: str, value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -140,21 +124,6 @@ def _date(key: str, value: Any) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"{key}.date: must be an ISO date like 2025-06-10, got {value!r}") from None
-
-
-def _int(key: str, option: str, value: Any, low: int, high: int | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{key}.{option}: must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{key}.{option}: must be {bound}, got {value}")
-    return value
-
-
-def _positive(key: str, option: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{key}.{option}: must be a finite number greater than 0, got {value!r}")
-    return float(value)
 
 
 def _selectors(key: str, value: Any, fmt: str) -> dict[str, str]:

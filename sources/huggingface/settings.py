@@ -6,20 +6,26 @@ read), ``searches`` (free-text Hub searches), ``tasks`` (pipeline tags, models
 only), ``repo_types`` (subset of model/dataset/space), ``max_per_query``
 (repos per author/search/task and type: the Hub lists are unbounded),
 ``max_profiles`` (profile look-ups per night, one request each),
-``timeout_seconds``, ``max_wait_seconds`` (longest rate-limit wait accepted).
+``timeout_seconds``, ``max_wait_seconds`` (longest rate-limit wait accepted),
+``max_bytes`` (cap on one response body, counted after gzip decoding).
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from sources.settings_common import byte_cap, check_table, integer, positive_number, text_list
+
 REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_ENDPOINT = "https://huggingface.co"
+# One listing page holds up to 1,000 repos with their card metadata (cards are
+# user-written, unbounded): 64 MiB allows 64 KB per repo on average and still
+# stops a runaway or hostile body before it fills memory.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _KEYS = ("endpoint", "authors", "searches", "tasks", "repo_types", "max_per_query", "max_profiles",
-         "timeout_seconds", "max_wait_seconds")
+         "timeout_seconds", "max_wait_seconds", "max_bytes")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
@@ -36,26 +42,24 @@ class HuggingfaceSettings:
     max_profiles: int = 500
     timeout_seconds: float = 20.0
     max_wait_seconds: float = 60.0
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "HuggingfaceSettings":
         """Build from a TOML table; raise ValueError ``"sources.huggingface.<key>: ..."``."""
         key = "sources.huggingface"
-        if not isinstance(d, dict):
-            raise ValueError(f"{key}: must be a table, got {type(d).__name__}")
-        unknown = sorted(set(d) - set(_KEYS))
-        if unknown:
-            raise ValueError(f"{key}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
+        check_table(key, d, _KEYS)
         settings = cls(
             endpoint=_endpoint(key, d.get("endpoint", DEFAULT_ENDPOINT)),
             authors=_names(key, "authors", d.get("authors", [])),
-            searches=_texts(key, "searches", d.get("searches", [])),
+            searches=text_list(key, "searches", d.get("searches", [])),
             tasks=_names(key, "tasks", d.get("tasks", [])),
             repo_types=_repo_types(key, d.get("repo_types", list(REPO_TYPES))),
-            max_per_query=_int(key, "max_per_query", d.get("max_per_query", 200), 1, 10_000),
-            max_profiles=_int(key, "max_profiles", d.get("max_profiles", 500), 0, 100_000),
-            timeout_seconds=_positive(key, "timeout_seconds", d.get("timeout_seconds", 20.0)),
-            max_wait_seconds=_positive(key, "max_wait_seconds", d.get("max_wait_seconds", 60.0)),
+            max_per_query=integer(key, "max_per_query", d.get("max_per_query", 200), 1, 10_000),
+            max_profiles=integer(key, "max_profiles", d.get("max_profiles", 500), 0, 100_000),
+            timeout_seconds=positive_number(key, "timeout_seconds", d.get("timeout_seconds", 20.0)),
+            max_wait_seconds=positive_number(key, "max_wait_seconds", d.get("max_wait_seconds", 60.0)),
+            max_bytes=byte_cap(key, d.get("max_bytes", DEFAULT_MAX_BYTES)),
         )
         if not (settings.authors or settings.searches or settings.tasks):
             raise ValueError(f"{key}.authors: give at least one of authors, searches or tasks")
@@ -69,14 +73,8 @@ def _endpoint(key: str, value: Any) -> str:
     return value.rstrip("/")
 
 
-def _texts(key: str, option: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{key}.{option}: must be a list of non-empty strings, got {value!r}")
-    return tuple(dict.fromkeys(v.strip() for v in value))
-
-
 def _names(key: str, option: str, value: Any) -> tuple[str, ...]:
-    names = _texts(key, option, value)
+    names = text_list(key, option, value)
     for name in names:
         if not _NAME.match(name):
             raise ValueError(f"{key}.{option}: {name!r} is not a Hub name (letters, digits, . _ -)")
@@ -84,20 +82,8 @@ def _names(key: str, option: str, value: Any) -> tuple[str, ...]:
 
 
 def _repo_types(key: str, value: Any) -> tuple[str, ...]:
-    types = _texts(key, "repo_types", value)
+    types = text_list(key, "repo_types", value)
     bad = [t for t in types if t not in REPO_TYPES]
     if bad or not types:
         raise ValueError(f"{key}.repo_types: must be a non-empty subset of {', '.join(REPO_TYPES)}, got {value!r}")
     return types
-
-
-def _int(key: str, option: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{key}.{option}: must be an integer between {low} and {high}, got {value!r}")
-    return value
-
-
-def _positive(key: str, option: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{key}.{option}: must be a finite number greater than 0, got {value!r}")
-    return float(value)

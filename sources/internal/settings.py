@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sources.settings_common import check_table, table_path
+
 _KEYS = ("path",)
 
 
@@ -22,12 +24,8 @@ class InternalSettings:
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "InternalSettings":
         """Build from a TOML table; raise ValueError ``"sources.internal.<key>: ..."``."""
-        key = name if name.startswith("sources.") else f"sources.{name}"
-        if not isinstance(d, dict):
-            raise ValueError(f"{key}: must be a table, got {type(d).__name__}")
-        unknown = sorted(set(d) - set(_KEYS))
-        if unknown:
-            raise ValueError(f"{key}.{unknown[0]}: unknown key (allowed: {', '.join(_KEYS)})")
+        key = table_path(name)
+        check_table(key, d, _KEYS)
         path = d.get("path")
         if not isinstance(path, str) or not path.strip():
             raise ValueError(f"{key}.path: required, the path of the internal people CSV, got {path!r}")
