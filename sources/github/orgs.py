@@ -41,6 +41,7 @@ def org_repos(client: GithubClient, org: str, state: dict[str, str]) -> tuple[li
     listing pages read.  A missing org (404) is a logged skip."""
     cap, names, checkpoint = client.settings.max_repos_per_org, [], {}
     url: str | None = f"/orgs/{org}/repos"
+    seen: set[str] = set()
     with api_errors(client, f"org {org}"):
         try:
             for number in range(1, MAX_LISTING_PAGES + 1):
@@ -49,9 +50,12 @@ def org_repos(client: GithubClient, org: str, state: dict[str, str]) -> tuple[li
                 if page["etag"]:  # a page served without an ETag cannot be asked for conditionally
                     checkpoint[org_page_key(org, number)] = _encode(page)
                 names += [name for name in page["repos"] if name not in names]
+                seen.add(url)
                 url = page["next"]
                 if not url or len(names) >= cap:
                     break
+                if url in seen:
+                    raise ParseError(f"GitHub org {org}: pagination loop, 'next' repeats {url[:200]}")
             else:
                 raise ParseError(f"GitHub org {org}: more than {MAX_LISTING_PAGES} listing pages")
         except UnknownObjectException:
