@@ -188,6 +188,7 @@ def test_settings_defaults_and_repr_hides_token(monkeypatch):
     s = GithubSettings.from_dict("github", {"repos": ["Acme/Widgets"], "token_env": TOKEN_ENV})
     assert (s.base_url, s.max_repos_per_org, s.max_contributors_per_repo) == ("https://api.github.com", 30, 100)
     assert (s.profile_batch_size, s.use_graphql, s.max_rate_limit_wait_seconds) == (100, "auto", 60.0)
+    assert s.max_bytes == 20 * 1024 * 1024 and "max_bytes=20971520" in repr(s)
     assert s.token() == SENTINEL and s.graphql_enabled()
     assert SENTINEL not in repr(s) and SENTINEL not in str(s) and "(set)" in repr(s)
 
@@ -209,6 +210,9 @@ def test_graphql_auto_mode(monkeypatch):
     ({"repos": ["a/b"], "orgs": ["bad org"]}, "sources.github.orgs:"),
     ({"repos": ["a/b"], "max_rate_limit_wait_seconds": -1}, "sources.github.max_rate_limit_wait_seconds:"),
     ({"repos": ["a/b"], "tokne": "x"}, "sources.github.tokne: unknown key"),
+    ({"repos": ["a/b"], "max_bytes": 100}, "sources.github.max_bytes: must be an integer 1024..1073741824, got 100"),
+    ({"repos": ["a/b"], "max_bytes": "20MB"}, "sources.github.max_bytes: must be an integer"),
+    ({"repos": ["a/b"], "max_bytes": True}, "sources.github.max_bytes: must be an integer"),
 ])
 def test_settings_errors_name_the_key(table, message):
     with pytest.raises(ValueError) as info:
@@ -599,3 +603,117 @@ def test_orgs_add_public_non_fork_non_archived_repos_capped(fake_github, monkeyp
     repos = [r.full_name for p in pages for r in p.records if isinstance(r, GithubRepo)]
     assert repos == ["lab/a", "lab/b"]  # Lab/A configured once; lab/c beyond the cap; forks/archived out
     assert fake_github.count("/gh/orgs/ghost-org/repos") == 1  # a missing org is a logged skip
+
+
+# --- against the sample world: quiet second nights, changed listings, size cap ------------------
+def _world_settings(server, **extra) -> GithubSettings:
+    from sampleworld.files import github_targets
+
+    orgs, repos = github_targets(server.world)
+    table = {"base_url": server.base_url + "/github", "orgs": orgs, "repos": repos, "token_env": TOKEN_ENV,
+             "max_rate_limit_wait_seconds": 1, "timeout_seconds": 5, **extra}
+    return GithubSettings.from_dict("github", table)
+
+
+def _night(server, settings: GithubSettings, state: dict[str, str]) -> tuple[list, dict[str, str], int]:
+    """One pull: (records, merged checkpoint, counted GitHub requests)."""
+    server.reset_counts()
+    records, checkpoint = [], {}
+    for page in pull(settings, state):
+        records += page.records
+        checkpoint.update(page.checkpoint)
+    return records, checkpoint, server.counts.get("github", 0)
+
+
+def _repo_names(checkpoint: dict[str, str]) -> set[str]:
+    return {k.removeprefix("etag:repo:") for k in checkpoint if k.startswith("etag:repo:")}
+
+
+@pytest.fixture
+def world_server():
+    from sampleworld.generate import generate_world
+    from sampleworld.server import serve
+
+    with serve(generate_world()) as server:  # a fresh world: tests may move a repo to night 2
+        yield server
+
+
+@pytest.mark.parametrize("per_page", [100, 1], ids=["one-page-listings", "paged-listings"])
+def test_second_night_without_upstream_change_costs_no_counted_request(world_server, monkeypatch, per_page):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    monkeypatch.setattr("sources.github.orgs.PER_PAGE", per_page)
+    settings = _world_settings(world_server)
+    records, state, counted = _night(world_server, settings, {})
+    repos = {r.full_name for r in records if isinstance(r, GithubRepo)}
+    assert counted > 0 and len(repos) > 20 and any(isinstance(r, GithubUser) for r in records)
+    org_pages = [k for k in state if k.startswith("org:")]
+    assert len(org_pages) == (len(settings.orgs) if per_page == 100 else len(repos) - len(settings.repos))
+
+    again, state2, counted2 = _night(world_server, settings, state)
+    assert counted2 == 0  # every listing page, repo and contributor list answered 304
+    assert world_server.counts["github:not_modified"] == len(org_pages) + 2 * len(repos)
+    assert again == []  # nothing new to load
+    assert state2 == state and _repo_names(state2) == repos  # the same repos stay known, state survives
+
+
+def test_a_changed_org_listing_is_picked_up(monkeypatch):
+    from sampleworld.generate import generate_world
+    from sampleworld.server import serve
+
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    world = generate_world()
+    new = next(r for r in world.repos if r.owner == "infra-kit" and not (r.fork or r.archived))
+    new.night = 2  # the org publishes this repository between the nights
+    with serve(world) as server:
+        settings = _world_settings(server)
+        records, state, _ = _night(server, settings, {})
+        assert new.full_name.lower() not in _repo_names(state)
+        server.set_night(2)
+        records2, state2, counted = _night(server, settings, state)
+    assert new.full_name.lower() in _repo_names(state2)
+    assert new.full_name.lower() in {r.full_name for r in records2 if isinstance(r, GithubRepo)}
+    assert json.loads(state2["org:infra-kit:1"])["etag"] != json.loads(state["org:infra-kit:1"])["etag"]
+    assert new.full_name in json.loads(state2["org:infra-kit:1"])["repos"]
+    assert server.counts["github:org_repos"] == 1  # only the changed listing was paid for
+    unchanged = [k for k in state if k.startswith("org:") and k != "org:infra-kit:1"]
+    assert all(state2[k] == state[k] for k in unchanged)
+
+
+def test_unusable_stored_listing_is_fetched_plainly(world_server, monkeypatch, caplog):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = _world_settings(world_server)
+    _, state, _ = _night(world_server, settings, {})
+    broken = {**state, "org:infra-kit:1": '{"etag": 3, "repos": "x"}', "org:evalworks:1": "not json"}
+    _, state2, _ = _night(world_server, settings, broken)
+    assert world_server.counts["github:org_repos"] == 2 and state2 == state
+    assert "stored state of listing page 1 is unusable" in caplog.text
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
+def test_oversized_response_stops_with_max_bytes_error_and_keeps_earlier_pages(world_server, monkeypatch, declared):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = _world_settings(world_server, max_bytes=64 * 1024)
+    target = settings.repos[2]
+    world_server.inject(f"/github/repos/{target}", "oversized", times=100, bytes=5_000_000, content_length=declared)
+    yielded = []
+    with pytest.raises(ParseError) as info:
+        for page in pull(settings, {}):
+            yielded.append(page)
+    message = str(info.value)
+    assert "max_bytes=65536" in message and target in message and "\n" not in message
+    assert ("(not read)" in message) is declared
+    loaded = {r.full_name for p in yielded for r in p.records if isinstance(r, GithubRepo)}
+    assert {settings.repos[0].lower(), settings.repos[1].lower()} <= loaded and target.lower() not in loaded
+    assert world_server.counts.get("github:repo", 0) >= 3
+
+
+def test_oversized_graphql_batch_is_an_error_not_a_rest_fallback(world_server, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = _world_settings(world_server, max_bytes=64 * 1024)
+    world_server.inject("/github/graphql", "oversized", times=100, bytes=1_000_000, content_length=False)
+    yielded = []
+    with pytest.raises(ParseError, match=r"GraphQL.*max_bytes=65536"):
+        for page in pull(settings, {}):
+            yielded.append(page)
+    assert any(isinstance(r, GithubRepo) for p in yielded for r in p.records)  # repositories stay loaded
+    assert world_server.counts.get("github:user", 0) == 0
