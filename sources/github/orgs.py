@@ -11,8 +11,12 @@ names and the stored ``next`` link (a 304 has no body and no Link header);
 a 200 replaces the entry.  Every page is asked for, so each is validated on
 its own: a repo moving between pages changes both pages' ETags.
 
-Only pages actually read are re-emitted, so entries of pages no longer
-reached (a smaller org, a lower cap) drop out of the state by themselves.
+Only pages actually read are re-emitted.  The warehouse upserts state, so an
+entry of a page no longer reached (a smaller org, a lower cap) stays behind:
+harmless, since it is only ever sent for that same page, and a 304 on it
+means the page is byte-for-byte what was stored.  Keys name organisations,
+never people (``/orgs/{login}`` of a user is a 404), so the privacy erasure
+rules for ``etag:`` keys need no counterpart here.
 """
 from __future__ import annotations
 
