@@ -19,8 +19,8 @@ from sampleworld.model import (
     Repo, Speaker, SpeakerLink, Talk, World,
 )
 from sampleworld.names import (
-    EAST_ASIAN_FAMILY, EAST_ASIAN_GIVEN, FAMILY, GIVEN, MIDDLE, NICKNAMES, ascii_fold, login_base,
-    render, slugify,
+    EAST_ASIAN_FAMILY, EAST_ASIAN_GIVEN, FAMILY, GIVEN, MIDDLE, NICKNAMES, SMALL_WORLD_MAX_PEOPLE, ascii_fold,
+    large_pools, login_base, render, slugify,
 )
 
 REF = date.fromisoformat(REFERENCE_DATE)
@@ -115,6 +115,11 @@ class _Builder:
         self.conf_by_source = {c.source: c for c in self.world.conferences}
         self.tz = {c[0]: c[5] for c in CONFERENCES}
         self.logins: set[str] = set()
+        self.login_next: dict[str, int] = {}  # base -> last suffix tried: no re-scan of 2, 3, ... per namesake
+        # Above the threshold names come from wide pools and public handles stay unique per person
+        # (namesakes must not share a homepage, e-mail, X or LinkedIn handle: those are strong identifiers).
+        self.large = large_pools(seed) if n_people > SMALL_WORLD_MAX_PEOPLE else None
+        self.handles: dict[str, dict[str, int]] = {"email": {}, "homepage": {}, "twitter": {}, "linkedin": {}}
         self.emails: set[str] = set()
         self.specs: dict[str, dict] = {}
         self.keys: dict[str, set[str]] = {c.source: set() for c in self.world.conferences}
@@ -180,8 +185,7 @@ class _Builder:
         rng = self.rng
         persona = spec.get("persona") or _weighted(rng, PERSONA_WEIGHTS)
         east_asian = spec["east_asian"] if "east_asian" in spec else (not spec.get("given") and rng.random() < 0.2)
-        given = spec.get("given") or C.pick(rng, EAST_ASIAN_GIVEN if east_asian else GIVEN)
-        family = spec.get("family") or C.pick(rng, EAST_ASIAN_FAMILY if east_asian else FAMILY)
+        given, family = self._name(spec, east_asian)
         middle = spec.get("middle", C.pick(rng, MIDDLE) if rng.random() < 0.25 else None)
         strength = spec.get("strength", _weighted(rng, ((3, 40), (2, 35), (1, 25))) if persona in C.ROLES else 0)
         person = Person(person_id, persona, given, family, middle, NICKNAMES.get(given), "", "", "", strength)
@@ -192,6 +196,15 @@ class _Builder:
         person.flags += ["east_asian_name"] if east_asian else []
         self._contact_details(person, spec)
         return person
+
+    def _name(self, spec: dict, east_asian: bool) -> tuple[str, str]:
+        """(given, family): the small pools' exact draws up to SMALL_WORLD_MAX_PEOPLE, wide pools above."""
+        rng = self.rng
+        if self.large is not None and not (spec.get("given") and spec.get("family")):
+            return self.large.draw(rng, east_asian)
+        given = spec.get("given") or C.pick(rng, EAST_ASIAN_GIVEN if east_asian else GIVEN)
+        family = spec.get("family") or C.pick(rng, EAST_ASIAN_FAMILY if east_asian else FAMILY)
+        return given, family
 
     def _affiliation(self, persona: str) -> str:
         if persona == "researcher":
@@ -206,11 +219,25 @@ class _Builder:
         rng = self.rng
         local = ascii_fold(f"{person.given}.{person.family}").lower().replace("'", "").replace(" ", "")
         if spec.get("email") or rng.random() < 0.3:
-            person.email = spec.get("email") or f"{local}@{C.pick(rng, ('mail', 'inbox', 'posteo'))}.example"
+            person.email = spec.get("email") or \
+                f"{self._unique('email', local)}@{C.pick(rng, ('mail', 'inbox', 'posteo'))}.example"
         if spec.get("homepage") or rng.random() < 0.35:
-            person.homepage = spec.get("homepage") or f"https://{slugify(person.full_name)}.example/"
+            person.homepage = spec.get("homepage") or \
+                f"https://{self._unique('homepage', slugify(person.full_name))}.example/"
         if rng.random() < 0.3:
-            person.twitter = slugify(person.full_name).replace("-", "_")[:15]
+            person.twitter = self._unique("twitter", slugify(person.full_name).replace("-", "_")[:15], 15)
+
+    def _unique(self, kind: str, handle: str, max_length: int = 0) -> str:
+        """``handle`` for the first person, ``handle2``, ``handle3`` ... for namesakes (large worlds
+        only: the small worlds keep their exact shipped output)."""
+        if self.large is None:
+            return handle
+        taken = self.handles[kind]
+        number = taken.get(handle, 0) + 1
+        taken[handle] = number
+        if number == 1:
+            return handle
+        return f"{handle[:max_length - len(str(number))] if max_length else handle}{number}"
 
     def name_for(self, person: Person, source: str, kind: str, spec: dict | None = None) -> str | None:
         """The name as this source writes it; fixed once per (person, source)."""
@@ -332,10 +359,13 @@ class _Builder:
             self.logins.add(spec["login"].lower())
             return spec["login"]
         base = login_base(person.given, person.family, self.rng.randrange(6))
-        login, number = base, 1
-        while login.lower() in self.logins:
+        login, number = base, self.login_next.get(base, 1)
+        if number > 1:
+            login = f"{base}{number}"
+        while login.lower() in self.logins:  # bases hold no digits, so "base{n}" is only ever this base's
             number += 1
             login = f"{base}{number}"
+        self.login_next[base] = number
         self.logins.add(login.lower())
         return login.title() if self.rng.random() < 0.08 else login
 
@@ -436,8 +466,15 @@ class _Builder:
         if person.twitter and rng.random() < 0.6:
             links.append(SpeakerLink("X (Twitter)", f"https://twitter.com/{person.twitter}", "Twitter"))
         if rng.random() < 0.3:
-            links.append(SpeakerLink("LinkedIn", f"https://www.linkedin.com/in/{slugify(person.full_name)}", "LinkedIn"))
+            links.append(SpeakerLink("LinkedIn", f"https://www.linkedin.com/in/{self._linkedin(person)}", "LinkedIn"))
         return links
+
+    def _linkedin(self, person: Person) -> str:
+        """LinkedIn slug; in large worlds namesakes get LinkedIn-style suffixes ("wei-zhang-3a7f21")."""
+        slug = slugify(person.full_name)
+        if self.large is None:
+            return slug
+        return f"{slug}-{(int(person.person_id[1:]) * 2_654_435_761) % 16**6:06x}"
 
     def _add_talk(self, person: Person, conf: Conference, speaker: Speaker, night: int) -> Talk:
         rng = self.rng
@@ -473,6 +510,8 @@ class _Builder:
         email = ascii_fold(f"{person.given}.{person.family}").lower().replace(" ", "").replace("'", "")
         email = f"{email}.{person.person_id[-4:]}@corp.example" if f"{email}@corp.example" in self.emails \
             else f"{email}@corp.example"
+        if email in self.emails:  # a namesake whose id ends in the same 4 digits (worlds of 10^4+ people)
+            email = email.replace("@", f"-{person.person_id}@")
         self.emails.add(email)
         login = person.github_login if self.rng.random() < 0.7 else None
         self.world.internal.append(InternalPerson(email, name, INTERNAL_TEAMS[person.persona],

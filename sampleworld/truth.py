@@ -94,3 +94,27 @@ def truth_flags(world: World | None = None) -> list[tuple[str, str, str]]:
     rel = person_relevance(world)
     return sorted(("ml_engineer", p.person_id, "research_only") for p in world.people
                   if "research_only" in p.flags and ("ml_engineer", p.person_id) in rel)
+
+
+def namesake_stats(world: World) -> dict[str, object]:
+    """How many people share their exact given+family name with someone else.
+
+    Why: identity resolution blocks on names, so the share of namesakes and
+    the largest same-name block decide how hard (and how slow) resolution is;
+    the generator's realism at scale is judged by these figures.
+    """
+    counts: dict[str, int] = {}
+    for person in world.people:
+        counts[person.full_name] = counts.get(person.full_name, 0) + 1
+    shared = {"western": [0, 0], "east_asian": [0, 0]}  # [people sharing, people]
+    for person in world.people:
+        bucket = shared["east_asian" if "east_asian_name" in person.flags else "western"]
+        bucket[0] += counts[person.full_name] > 1
+        bucket[1] += 1
+    largest = max(counts.items(), key=lambda item: (item[1], item[0])) if counts else ("", 0)
+    return {
+        "people": len(world.people), "distinct_names": len(counts),
+        "western_shared": shared["western"][0] / max(1, shared["western"][1]),
+        "east_asian_shared": shared["east_asian"][0] / max(1, shared["east_asian"][1]),
+        "largest_block": largest[1], "largest_block_name": largest[0],
+    }
