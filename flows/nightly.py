@@ -21,7 +21,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows.config import AppConfig, SourceSpec, load_config
+from flows.config import AppConfig, ConfigError, SourceSpec, load_config
 from flows.feedback import merge_feedback
 from flows.privacy import apply_suppressions, night_privacy
 from flows.wiring import pull_function
@@ -40,17 +40,87 @@ def pause_for_tests(step: str) -> None:
     """Test hook (tests/test_kill.py): with ``TALENT_SIGNALS_TEST_PAUSE_AT=<step>``
     the night logs "test pause at <step>" and sleeps there, so a test can
     SIGKILL it at a known point.  Steps: ``pull:<source>`` (after that
-    source's first page is loaded), ``enrich``, ``publish``.  Unset: a no-op."""
+    source's first load of coalesced pages), ``enrich``, ``publish``.  Unset: a no-op."""
     if os.environ.get(PAUSE_ENV) == step:
         logger.warning("test pause at %s", step)
         time.sleep(600)
+
+
+DEFAULT_LOAD_BATCH_RECORDS = 5_000
+MAX_LOAD_BATCH_RECORDS = 200_000
+
+
+def load_batch_records(options: dict[str, Any]) -> int:
+    """``[flow] load_batch_records``: how many records of consecutive pages one load coalesces.
+
+    Why: every ``load_page`` pays a fixed cost (one transaction and one
+    ``MERGE`` per raw table, ≈ 20–100 ms here) and the GitHub crawl yields
+    one small page per repository; 1 loads page by page.  Capped so the
+    buffer's memory stays bounded.
+    """
+    value = options.get("flow", {}).get("load_batch_records", DEFAULT_LOAD_BATCH_RECORDS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LOAD_BATCH_RECORDS:
+        raise ConfigError(f"flow.load_batch_records: must be 1..{MAX_LOAD_BATCH_RECORDS}, got {value!r}")
+    return value
+
+
+class PageBatcher:
+    """Coalesces the records of consecutive pages of one source into fewer loads.
+
+    Holds at most ``max_records`` (plus one oversized page) before calling
+    ``load(records) -> int``.  Page boundaries are kept: if a coalesced load
+    fails, the pages are loaded again one by one, so every page before the
+    bad one lands and the bad page's error is raised, as page-by-page
+    loading did.  ``on_load(pages, records)`` is called after each load.
+    """
+
+    def __init__(self, load: Callable[[list], int], max_records: int,
+                 on_load: Callable[[int, int], None] | None = None) -> None:
+        self._load, self.max_records, self._on_load = load, max_records, on_load
+        self._pages: list[list] = []
+        self.buffered = 0
+
+    def add(self, records: list) -> None:
+        """Buffer one page's records; loads first/after when the cap is reached."""
+        if not records:
+            return
+        if self.buffered and self.buffered + len(records) > self.max_records:
+            self.flush()
+        self._pages.append(records)
+        self.buffered += len(records)
+        if self.buffered >= self.max_records:
+            self.flush()
+
+    def flush(self) -> int:
+        """Load what is buffered (a no-op when empty); returns the records loaded."""
+        pages, self._pages, self.buffered = self._pages, [], 0
+        if not pages:
+            return 0
+        try:
+            loaded = self._load([r for page in pages for r in page])
+        except Exception:
+            if len(pages) == 1:
+                raise
+            logger.warning("a load of %d coalesced pages failed: loading them one by one", len(pages))
+            return sum(self._load_one(page) for page in pages)  # raises at the bad page
+        self._loaded(len(pages), loaded)
+        return loaded
+
+    def _load_one(self, page: list) -> int:
+        loaded = self._load(page)
+        self._loaded(1, loaded)
+        return loaded
+
+    def _loaded(self, pages: int, records: int) -> None:
+        if self._on_load:
+            self._on_load(pages, records)
 
 
 @dataclass
 class NightContext:
     """What the tasks of one night share: the single writer connection and a lock.
 
-    DuckDB allows one writer; sources fetch concurrently but load one page at
+    DuckDB allows one writer; sources fetch concurrently but load one batch at
     a time through ``load`` (network, not the warehouse, is the bottleneck).
     """
 
@@ -60,6 +130,7 @@ class NightContext:
     progress: ProgressFn | None = None
     outcomes: dict[str, SourceOutcome] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    load_batch_records: int = DEFAULT_LOAD_BATCH_RECORDS
 
     def outcome(self, source: str) -> SourceOutcome:
         with self.lock:
@@ -93,19 +164,42 @@ def _pull(spec: SourceSpec, state: dict[str, str]):
     return pull(spec.settings, state)
 
 
+def _batcher(ctx: NightContext, spec: SourceSpec, outcome: SourceOutcome) -> PageBatcher:
+    """A batcher whose loads count records, log, and fire the ``pull:<source>`` test hook once."""
+    loads = 0
+
+    def loaded(pages: int, records: int) -> None:
+        nonlocal loads
+        loads += 1
+        outcome.records += records
+        logger.info("%s: loaded %d records of %d pages (%d pages pulled, %d records loaded so far)",
+                    spec.name, records, pages, outcome.pages, outcome.records)
+        if loads == 1:
+            pause_for_tests(f"pull:{spec.name}")
+
+    return PageBatcher(ctx.load, ctx.load_batch_records, loaded)
+
+
 def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
+    """Pull pages, load them coalesced, save the checkpoint once the source finished.
+
+    If the source fails half-way, what it yielded so far is loaded before the
+    error propagates (its checkpoint is not saved, so next night re-reads it).
+    """
     outcome = ctx.outcome(spec.name)
     checkpoint: dict[str, str] = {}
-    for page in _pull(spec, ctx.state(spec.name)):
-        if page.records:
-            outcome.records += ctx.load(page.records)
-        outcome.pages += 1
-        checkpoint.update(page.checkpoint)
-        if outcome.pages == 1:
-            pause_for_tests(f"pull:{spec.name}")
-        logger.info("%s: page %d loaded, %d records so far", spec.name, outcome.pages, outcome.records)
-        if ctx.progress:
-            ctx.progress(spec.name, outcome.pages, outcome.records)
+    batcher = _batcher(ctx, spec, outcome)
+    try:
+        for page in _pull(spec, ctx.state(spec.name)):
+            outcome.pages += 1
+            checkpoint.update(page.checkpoint)
+            batcher.add(page.records)
+            if ctx.progress:
+                ctx.progress(spec.name, outcome.pages, outcome.records + batcher.buffered)
+    except Exception:
+        batcher.flush()
+        raise
+    batcher.flush()
     ctx.save_state(spec.name, checkpoint)
     outcome.status, outcome.error = "success", None
     return outcome
@@ -113,7 +207,7 @@ def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
 
 @task(name="pull-source", cache_policy=NO_CACHE, persist_result=False, log_prints=False)
 def pull_source(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
-    """Pull one source page by page into the night's warehouse.
+    """Pull one source into the night's warehouse (consecutive pages loaded together).
 
     A ``RateLimited`` source stops cleanly with what it has (no retry: the
     budget will not come back within the night's patience); other
@@ -195,10 +289,11 @@ def nightly(config_path: str, db: str | None = None, progress: ProgressFn | None
 def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSummary:
     """The body of the flow (callable from a running flow)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
+    batch_records = load_batch_records(config.options)
     build = NightlyBuild(config.warehouse_path)
     con = build.open()
     try:
-        ctx = NightContext(con, new_run_id(), now, progress)
+        ctx = NightContext(con, new_run_id(), now, progress, load_batch_records=batch_records)
         start_run(con, ctx.run_id, str(config.path) if config.path else None)
         # quote: Prefect must not walk ctx for futures while running tasks mutate its outcomes dict
         futures = {s.name: _source_task(s, config.options.get("flow", {})).submit(quote(ctx), s)

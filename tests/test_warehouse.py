@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
+import duckdb
 import pytest
 
 from sources.records import (
@@ -79,9 +80,11 @@ def test_a_failing_page_rolls_back_whole_and_keeps_earlier_pages(con):
     before = counts(con)
     bad = replace(sample_records()[0], paper_id="2401.09999", title=None)  # NOT NULL title
     extra_talk = Talk("pycon", "T2", "A second talk")
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException, match="title"):  # the real cause, not "transaction aborted"
         load_page(con, [extra_talk, bad])
     assert counts(con) == before
+    load_page(con, [extra_talk])  # the connection is usable again
+    assert counts(con)["raw_conference_talks"] == before["raw_conference_talks"] + 1
 
 
 def test_new_paper_version_with_fewer_authors_prunes_stale_positions(con):
@@ -89,6 +92,21 @@ def test_new_paper_version_with_fewer_authors_prunes_stale_positions(con):
     load_page(con, [paper])
     load_page(con, [replace(paper, version=3, authors=paper.authors[:1])])
     assert con.execute('SELECT count(*) FROM "raw_arxiv_authors"').fetchone()[0] == 1
+
+
+def test_a_page_with_two_versions_of_a_paper_keeps_the_last_versions_authors(con):
+    paper = sample_records()[0]
+    load_page(con, [paper, replace(paper, version=3, authors=paper.authors[:1])])
+    assert con.execute('SELECT "version" FROM "raw_arxiv_papers"').fetchall() == [(3,)]
+    assert con.execute('SELECT "position", "name" FROM "raw_arxiv_authors"').fetchall() == [(1, "José Álvarez")]
+
+
+def test_a_repeated_key_in_one_page_keeps_the_last_record_and_first_seen(con):
+    repo = sample_records()[1]
+    load_page(con, [repo], now=datetime(2026, 1, 1))
+    load_page(con, [replace(repo, stars=1), replace(repo, stars=2)], now=datetime(2026, 1, 2))
+    row = con.execute('SELECT "stars", "first_seen", "last_seen" FROM "raw_github_repos"').fetchall()
+    assert row == [(2, datetime(2026, 1, 1), datetime(2026, 1, 2))]
 
 
 def test_views_expose_identities_links_and_evidence(con):

@@ -1,9 +1,9 @@
 """Load source records into the raw tables: idempotent upserts, one transaction per page.
 
 Why arrow batches: a page (up to 2,000 arXiv entries or 100 GitHub profiles)
-is registered as one Arrow table and merged with a single
-``INSERT ... ON CONFLICT DO UPDATE``, which keeps loading fast and makes the
-page atomic: either all its rows land or none do.  ``first_seen`` is kept on
+is registered as one Arrow table per raw table and merged with a single
+``MERGE INTO`` (keys made unique first, last wins), which keeps loading fast
+and makes the page atomic: either all its rows land or none do.  ``first_seen`` is kept on
 conflict; ``last_seen`` and the content columns take the new values, so
 loading the same input twice leaves identical row counts and content.
 """
@@ -241,32 +241,64 @@ _ROW_BUILDERS: dict[type, Callable[[Any], dict[TableSpec, list[dict[str, Any]]]]
 
 
 def rows_by_table(records: Iterable[Record]) -> dict[TableSpec, list[dict[str, Any]]]:
-    """Group a page's records into rows per raw table."""
+    """Group a page's records into rows per raw table.
+
+    A paper met twice (two versions in one page, or two coalesced pages)
+    keeps only the author list of its *last* occurrence, exactly as if the
+    two had been loaded one after the other: the stale-position pruning
+    then sees that version's author count, not the union of both.
+    """
     grouped: dict[TableSpec, list[dict[str, Any]]] = defaultdict(list)
+    latest_authors: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         builder = _ROW_BUILDERS.get(type(record))
         if builder is None:
             raise TypeError(f"no loader for record type {type(record).__name__}")
         for spec, rows in builder(record).items():
-            grouped[spec].extend(rows)
+            if spec is AUTHORS:
+                latest_authors[record.paper_id] = rows
+            else:
+                grouped[spec].extend(rows)
+    authors = [row for rows in latest_authors.values() for row in rows]
+    if authors:
+        grouped[AUTHORS] = authors
     return grouped
 
 
-def upsert_sql(spec: TableSpec, batch: str) -> str:
-    """``INSERT .. SELECT .. ON CONFLICT DO UPDATE`` for one raw table.
+def last_per_key(spec: TableSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Collapse rows with the same natural key, the last one winning.
 
-    Duplicate keys inside one batch are collapsed (last wins) first, because
-    DuckDB refuses to update the same row twice in one statement.
+    Done in Python because it is cheaper than a window over the batch in SQL
+    (a measurable part of a small page's fixed cost), and a ``MERGE`` must
+    not match one target row twice.
+    """
+    if len(rows) < 2:
+        return rows
+    if len(spec.key) == 1:
+        key = spec.key[0]
+        latest = {row[key]: row for row in rows}
+    else:
+        latest = {tuple(row[k] for k in spec.key): row for row in rows}
+    return rows if len(latest) == len(rows) else list(latest.values())
+
+
+def merge_sql(spec: TableSpec, batch: str) -> str:
+    """``MERGE INTO`` one raw table from a registered batch with unique keys.
+
+    Matched rows take the new content and ``last_seen``; ``first_seen`` is
+    kept.  New rows get both stamps.  Measured cheaper per statement than
+    ``INSERT .. ON CONFLICT DO UPDATE`` on DuckDB 2.0 (benchmarks/bench_load.py),
+    which matters because the GitHub crawl loads many small pages.
     """
     cols = [quote_ident(c) for c, _ in spec.columns]
     keys = [quote_ident(k) for k in spec.key]
-    updates = [f"{c} = excluded.{c}" for c in cols if c not in keys]
-    updates.append('"last_seen" = excluded."last_seen"')
+    match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    updates = [f"{c} = s.{c}" for c in cols if c not in keys] + ['"last_seen" = $now']
     return (
-        f"INSERT INTO {quote_ident(spec.name)} ({', '.join(cols)}, \"first_seen\", \"last_seen\") "
-        f"SELECT {', '.join(cols)}, $now, $now FROM {quote_ident(batch)} "
-        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY \"_ord\" DESC) = 1 "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
+        f"MERGE INTO {quote_ident(spec.name)} AS t USING {quote_ident(batch)} AS s ON ({match}) "
+        f"WHEN MATCHED THEN UPDATE SET {', '.join(updates)} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(cols)}, \"first_seen\", \"last_seen\") "
+        f"VALUES ({', '.join('s.' + c for c in cols)}, $now, $now)"
     )
 
 
@@ -280,16 +312,26 @@ def _prune_stale_authors(con: duckdb.DuckDBPyConnection, batch: str) -> None:
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: list[dict[str, Any]],
                  now: datetime) -> None:
-    table = pa.Table.from_pylist(rows, schema=spec.schema)
-    table = table.append_column("_ord", pa.array(range(len(rows)), pa.int64()))
-    batch = f"_batch_{spec.name}"
+    table = pa.Table.from_pylist(last_per_key(spec, rows), schema=spec.schema)
+    batch = _batch_name(spec)
     con.register(batch, table)
-    try:
-        if spec is AUTHORS:
-            _prune_stale_authors(con, batch)
-        con.execute(upsert_sql(spec, batch), {"now": now})
-    finally:
-        con.unregister(batch)
+    if spec is AUTHORS:
+        _prune_stale_authors(con, batch)
+    con.execute(merge_sql(spec, batch), {"now": now})
+    con.unregister(batch)  # on failure: after the rollback (an aborted transaction refuses it)
+
+
+def _batch_name(spec: TableSpec) -> str:
+    return f"_batch_{spec.name}"
+
+
+def _drop_batches(con: duckdb.DuckDBPyConnection, specs: Iterable[TableSpec]) -> None:
+    """Unregister a failed page's batches, keeping the page's own error the one raised."""
+    for spec in specs:
+        try:
+            con.unregister(_batch_name(spec))
+        except duckdb.Error:
+            logger.debug("batch %s was not registered", _batch_name(spec))
 
 
 def load_page(con: duckdb.DuckDBPyConnection, records: list[Record],
@@ -308,5 +350,6 @@ def load_page(con: duckdb.DuckDBPyConnection, records: list[Record],
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
+        _drop_batches(con, grouped)
         raise
     return {spec.name: len(rows) for spec, rows in grouped.items()}
