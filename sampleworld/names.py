@@ -42,7 +42,8 @@ NICKNAMES = {
     "Nicholas": "Nick", "Andrew": "Andy", "Margaret": "Maggie", "Susan": "Sue",
     "Patricia": "Trish", "Richard": "Rick", "Joseph": "Joe", "Rebecca": "Becky",
 }
-_FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D"})
+_FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D",
+                             "ı": "i", "İ": "I", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe"})
 
 
 def ascii_fold(text: str) -> str:

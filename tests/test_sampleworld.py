@@ -460,3 +460,93 @@ def test_hostile_world_is_served_without_server_errors():
     assert [b.status_code for b in bodies] == [200] * len(urls)
     assert "DROP TABLE" in bodies[3].text and "=HYPERLINK(" in bodies[4].text
     assert "&lt;" not in hostile.people[0].full_name and etree.HTML(bodies[5].text) is not None
+
+
+# --- names at scale (worlds above SMALL_WORLD_MAX_PEOPLE draw from wide pools) --------------
+from sampleworld.__main__ import main as sampleworld_main  # noqa: E402
+from sampleworld.names import (  # noqa: E402
+    EAST_ASIAN_FAMILY, EAST_ASIAN_GIVEN, FAMILY, GIVEN, SMALL_WORLD_MAX_PEOPLE, ascii_fold, large_pools,
+)
+from sampleworld.truth import iter_identities, namesake_stats  # noqa: E402
+
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
+
+
+@pytest.fixture(scope="module")
+def world_20k():
+    return generate_world(20_000, seed=5)
+
+
+def test_worlds_up_to_the_threshold_keep_the_small_name_pools():
+    small = generate_world(SMALL_WORLD_MAX_PEOPLE // 10, seed=2)
+    hard = {(s["given"], s["family"]) for s in __import__("sampleworld.generate").generate._hard_cases()}
+    for person in small.people:
+        if (person.given, person.family) not in hard:
+            assert person.given in GIVEN + EAST_ASIAN_GIVEN and person.family in FAMILY + EAST_ASIAN_FAMILY
+
+
+def test_write_command_streams_the_same_files_as_the_shipped_data(tmp_path):
+    assert sampleworld_main(["write", str(tmp_path)]) == 0
+    for path in DATA_DIR.iterdir():
+        if path.is_file():
+            assert filecmp.cmp(tmp_path / path.name, path, shallow=False), path.name
+
+
+def test_large_world_names_are_shared_like_real_names(world_20k):
+    stats = namesake_stats(world_20k)
+    # the old 58x48 pools gave ~99% shared names at this size; real names: a few percent
+    assert 0.001 <= stats["western_shared"] <= 0.05, stats
+    assert 0.02 <= stats["east_asian_shared"] <= 0.30, stats
+    assert 2 <= stats["largest_block"] <= 20, stats
+    assert stats["distinct_names"] > 0.9 * stats["people"], stats
+    names = {p.full_name for p in world_20k.people}
+    assert len({p.given for p in world_20k.people}) > 1000 and len({p.family for p in world_20k.people}) > 5000
+    assert "Wei Zhang" in names and "Jennifer Smith" in names  # the old names stay the head
+
+
+def test_large_world_namesakes_do_not_share_public_handles(world_20k):
+    owners: dict[tuple[str, str], str] = {}
+    for person in world_20k.people:
+        for kind, value in (("email", person.email), ("homepage", person.homepage), ("x", person.twitter)):
+            if value:
+                assert owners.setdefault((kind, value), person.person_id) == person.person_id, (kind, value)
+    for conf in world_20k.conferences:
+        for speaker in conf.speakers:
+            for link in speaker.links:
+                if link.link_type == "LinkedIn":
+                    assert owners.setdefault(("linkedin", link.url), speaker.person_id) == speaker.person_id
+
+
+def test_large_world_names_render_fold_and_make_valid_logins(world_20k):
+    for person in world_20k.people:
+        assert ascii_fold(person.full_name).isascii(), person.full_name
+        assert " " not in person.given and " " not in person.family
+    assert all(GITHUB_LOGIN.match(u.login) and len(u.login) <= 39 for u in world_20k.users)
+    assert len({u.login.lower() for u in world_20k.users}) == len(world_20k.users)
+    assert len({i.email for i in world_20k.internal}) == len(world_20k.internal)
+    by_id = {p.person_id: p for p in world_20k.people}
+    initials = [a for paper in world_20k.papers for a in paper.authors
+                if a.name == f"{by_id[a.person_id].given[0]}. {by_id[a.person_id].family}"]
+    nicknames = [u for u in world_20k.users if by_id[u.person_id].nickname and u.name
+                 and u.name.startswith(by_id[u.person_id].nickname + " ")]
+    assert initials and nicknames
+
+
+def test_large_world_truth_covers_every_record(world_20k):
+    rows = list(iter_identities(world_20k))
+    keys = {(source, key) for _, source, key, _ in rows}
+    assert len(keys) == len(rows)
+    expected = {("arxiv", f"{p.paper_id}#{i}") for p in world_20k.papers for i in range(1, len(p.authors) + 1)}
+    expected |= {("github", u.login.lower()) for u in world_20k.users}
+    expected |= {("internal", i.email.lower()) for i in world_20k.internal}
+    assert expected <= keys
+    speakers = {(c.source, s.key) for c in world_20k.conferences for s in c.speakers}
+    assert keys - expected <= speakers and len(keys - expected) >= 0.9 * len(speakers)
+    assert {pid for pid, *_ in rows} == {p.person_id for p in world_20k.people}
+
+
+def test_large_pools_are_deterministic_per_seed():
+    import random
+    draws = [[large_pools(seed).draw(random.Random(1), east_asian) for east_asian in (False, True) * 50]
+             for seed in (3, 3, 4)]
+    assert draws[0] == draws[1] and draws[0] != draws[2]
