@@ -38,6 +38,7 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
     refused = 0
     write_membership(con, uf)
     round_candidates(con, '"_ir_cand"')
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_rscore" AS SELECT * FROM "_ir_rcand"')
     for number in range(1, p.cluster_rounds + 1):
         profiles(con)
         score(con, p)
@@ -47,8 +48,11 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         logger.info("identity: cluster round %d merged %d cluster pairs (%d refused)", number, merged, blocked)
         if not merged:
             break
+        changed = _changed_members(uf, {uf.find(a) for a, *_ in pairs})
         write_membership(con, uf)
-        touched_blocks(con, uf, {uf.find(a) for a, *_ in pairs})
+        remember_reach(con)
+        touched_blocks(con, changed)
+        worth_scoring(con, changed, p)
     return accepted, refused
 
 
@@ -68,12 +72,15 @@ WHERE NOT (f."name_level" = 0 OR (coalesce(NOT f."affil_agree", FALSE) AND f."sh
    OR c."identity_b" IN (SELECT "identity_id" FROM "_ir_cmap")''')
 
 
-def touched_blocks(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, changed: set[str]) -> None:
+def _changed_members(uf: GuardedUnionFind, roots: set[str]) -> list[str]:
+    return [m for root in roots for m in uf.data[root].members]
+
+
+def touched_blocks(con: duckdb.DuckDBPyConnection, changed: list[str]) -> None:
     """`_ir_rcand` for the next round: only candidate pairs in a name block
     that a merge touched. Elsewhere profiles and name frequencies are as
     they were, so the decision would be the same: re-scoring is wasted."""
-    members = [m for root in changed for m in uf.data[root].members] if changed else []
-    con.register("_ir_changed_arrow", pa.table({"identity_id": pa.array(members, pa.string())}))
+    con.register("_ir_changed_arrow", pa.table({"identity_id": pa.array(changed, pa.string())}))
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_touched" AS
 WITH keys AS (
@@ -92,6 +99,48 @@ WHERE c."identity_a" IN (SELECT "identity_id" FROM hit) OR c."identity_b" IN (SE
     round_candidates(con, '"_ir_touched"')
 
 
+# Largest rise of a cluster pair's weight when only name frequency changes:
+# w_tf goes up to +1 and w_rare (tf <= 3) may switch on (+3).
+_TF_GAIN = 4
+
+
+def remember_reach(con: duckdb.DuckDBPyConnection) -> None:
+    """`_ir_reach`: per scored cluster pair, the best weight it could reach
+    while both clusters stay as they are (kept across rounds, latest wins)."""
+    run(con, '''CREATE TEMP TABLE IF NOT EXISTS "_ir_reach" ("ca" VARCHAR, "cb" VARCHAR, "reach" DOUBLE,
+                PRIMARY KEY ("ca", "cb"))''')
+    run(con, f'''INSERT OR REPLACE INTO "_ir_reach"
+                  SELECT "ca", "cb", "weight" - "w_tf" - "w_rare" + {_TF_GAIN} FROM "_ir_cscored"''')
+
+
+def worth_scoring(con: duckdb.DuckDBPyConnection, changed: list[str], p: Params) -> None:
+    """`_ir_rscore`: the pairs of `_ir_rcand` whose decision can change.
+
+    Why: a merge touches a name block, but in that block a pair of two
+    *unchanged* clusters keeps its profiles; only the name frequency (fewer
+    clusters carry the name now) moves its weight, by at most `_TF_GAIN`. A
+    pair that stayed that far below the threshold cannot pass, so it is not
+    scored again. `_ir_rcand` stays whole: name frequencies count over it."""
+    con.register("_ir_changed_arrow", pa.table({"identity_id": pa.array(changed, pa.string())}))
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_rscore" AS
+WITH placed AS (
+    SELECT c."identity_a", c."identity_b",
+           coalesce(ma."cluster_id", c."identity_a") AS "ca", coalesce(mb."cluster_id", c."identity_b") AS "cb"
+    FROM "_ir_rcand" c
+    LEFT JOIN "_ir_cmap" ma ON ma."identity_id" = c."identity_a"
+    LEFT JOIN "_ir_cmap" mb ON mb."identity_id" = c."identity_b"
+)
+SELECT x."identity_a", x."identity_b"
+FROM placed x
+LEFT JOIN "_ir_reach" r ON r."ca" = least(x."ca", x."cb") AND r."cb" = greatest(x."ca", x."cb")
+WHERE x."ca" <> x."cb"
+  AND (r."reach" IS NULL OR r."reach" >= ?
+       OR x."identity_a" IN (SELECT "identity_id" FROM "_ir_changed_arrow")
+       OR x."identity_b" IN (SELECT "identity_id" FROM "_ir_changed_arrow"))''', [p.accept_weight])
+    con.unregister("_ir_changed_arrow")
+
+
 def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
     """`_ir_cmap`: identity -> current cluster, for multi-record clusters only
     (a record absent from it is its own cluster)."""
@@ -104,8 +153,9 @@ def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> No
 
 
 def profiles(con: duckdb.DuckDBPyConnection) -> None:
-    """`_ir_cm` (members of the clusters the name blocks touch) and
-    `_ir_cprof` (one row per such cluster: the union of its members' context)."""
+    """`_ir_cm` (members of the clusters the name blocks touch: name
+    frequencies count over them) and `_ir_cprof` (one row per cluster that
+    a pair to score touches: the union of its members' context)."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_cm" AS
 WITH touched AS (SELECT "identity_a" AS "identity_id" FROM "_ir_rcand"
@@ -116,6 +166,10 @@ SELECT coalesce(c."cluster_id", t."identity_id") AS "cid", t."identity_id"
 FROM touched t LEFT JOIN "_ir_cmap" c USING ("identity_id")
 UNION
 SELECT c."cluster_id", c."identity_id" FROM "_ir_cmap" c JOIN tc ON tc."cid" = c."cluster_id"''')
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_cscope" AS
+SELECT DISTINCT m."cid" FROM "_ir_cm" m
+WHERE m."identity_id" IN (SELECT "identity_a" FROM "_ir_rscore" UNION SELECT "identity_b" FROM "_ir_rscore")''')
     run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_ir_cprof" AS
 WITH multi AS (SELECT DISTINCT "cluster_id" FROM "_ir_cmap")
@@ -133,7 +187,7 @@ JOIN "_ir_names" n USING ("identity_id")
 LEFT JOIN "_ir_topics" t USING ("identity_id")
 LEFT JOIN "_ir_fields" f USING ("identity_id")
 LEFT JOIN "_ir_coauthors" co USING ("identity_id")
-WHERE m."cid" IN (SELECT "cluster_id" FROM multi)
+WHERE m."cid" IN (SELECT "cluster_id" FROM multi) AND m."cid" IN (SELECT "cid" FROM "_ir_cscope")
 GROUP BY m."cid"
 UNION ALL
 SELECT m."cid", t."topics", t."common_topics", f."fields", f."categories",
@@ -145,7 +199,7 @@ JOIN "_ir_names" n USING ("identity_id")
 LEFT JOIN "_ir_topics" t USING ("identity_id")
 LEFT JOIN "_ir_fields" f USING ("identity_id")
 LEFT JOIN "_ir_coauthors" co USING ("identity_id")
-WHERE m."cid" NOT IN (SELECT "cluster_id" FROM multi)''')
+WHERE m."cid" NOT IN (SELECT "cluster_id" FROM multi) AND m."cid" IN (SELECT "cid" FROM "_ir_cscope")''')
 
 
 CANDIDATES_SQL = '''
@@ -162,7 +216,7 @@ pairs AS (
            length(na."tokens"[1]) >= 3 AND length(nb."tokens"[1]) >= 3
              AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
              AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
-    FROM "_ir_rcand" c
+    FROM "_ir_rscore" c
     JOIN "_ir_features" f USING ("identity_a", "identity_b")
     JOIN named na ON na."identity_id" = c."identity_a"
     JOIN named nb ON nb."identity_id" = c."identity_b"
@@ -174,7 +228,7 @@ SELECT least("ca", "cb") AS "ca", greatest("ca", "cb") AS "cb",
        arg_max(struct_pack(a := "identity_a", b := "identity_b", name_a := "name_a", name_b := "name_b",
                            level := "name_level", raw_equal := "raw_equal", tf := "tf",
                            ambiguous := "ambiguous_initial", uncommon := "uncommon"),
-               "name_level" * 10 + "raw_equal"::INT) AS "best"
+               struct_pack(k := "name_level" * 10 + "raw_equal"::INT, a := "identity_a", b := "identity_b")) AS "best"
 FROM pairs GROUP BY 1, 2'''
 
 WEIGHTS_SQL = '''
@@ -232,7 +286,7 @@ w1 AS (
 w2 AS (SELECT * REPLACE (CASE WHEN "w_affil" < 0 OR "w_field" < 0 THEN 0 ELSE "w_rare" END AS "w_rare") FROM w1),
 w AS (SELECT *, "w_name" + "w_tf" + "w_rare" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
                 AS "weight" FROM w2)
-SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."weight",
+SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."ca", w."cb", w."weight", w."w_tf", w."w_rare",
        least(0.98, 1.0 / (1.0 + pow(2.0, -(w."weight" - ?)))) AS "confidence",
        concat_ws('; ',
            'cluster profiles: names ''' || w."best".name_a || ''' ~ ''' || w."best".name_b
