@@ -27,6 +27,9 @@ class SourceSpec:
     settings: Any
 
 
+DEFAULT_MEMORY_LIMIT = "4GB"   # the night's DuckDB buffer cap; above it DuckDB spills to disk
+
+
 @dataclass(frozen=True)
 class AppConfig:
     path: Path | None
@@ -35,6 +38,7 @@ class AppConfig:
     roles_path: Path | None = None
     export_dir: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
 
     def source(self, name: str) -> SourceSpec:
         for spec in self.sources:
@@ -130,6 +134,7 @@ def parse_config(data: dict, *, path: Path | None = None, db: str | Path | None 
     sources = data.get("sources", {})
     if not isinstance(sources, dict) or not sources:
         raise ConfigError("sources: at least one source table is required ([sources.arxiv], [[sources.conferences]], ...)")
+    memory_limit = _memory_limit(warehouse.get("memory_limit", DEFAULT_MEMORY_LIMIT))
     ranking = data.get("ranking", {})
     roles = ranking.get("roles_file") if isinstance(ranking, dict) else None
     export_dir = data.get("export", {}).get("dir") if isinstance(data.get("export"), dict) else None
@@ -140,7 +145,17 @@ def parse_config(data: dict, *, path: Path | None = None, db: str | Path | None 
         roles_path=_resolve(base, roles) if roles else None,
         export_dir=_resolve(base, export_dir) if export_dir else None,
         options={k: v for k, v in data.items() if k not in ("warehouse", "sources")},
+        memory_limit=memory_limit,
     )
+
+
+def _memory_limit(value: Any) -> str:
+    """`warehouse.memory_limit`: a DuckDB size such as "4GB" or "512MB"."""
+    from warehouse.connection import MEMORY_LIMIT_PATTERN
+
+    if not isinstance(value, str) or not MEMORY_LIMIT_PATTERN.match(value):
+        raise ConfigError(f"warehouse.memory_limit: expected a size such as \"4GB\" or \"512MB\", got {value!r}")
+    return value.replace(" ", "")
 
 
 def load_config(path: str | Path, *, db: str | Path | None = None) -> AppConfig:

@@ -31,6 +31,8 @@ def test_db_override_wins(tmp_path):
     ('[warehouse]\npath="x"\n[sources.twitter]\nx=1\n', "sources.twitter"),
     ('[warehouse]\npath="x"\n[sources.arxiv]\nqueries=[]\n', "sources.arxiv.queries"),
     ('[warehouse]\npath="x"\n[sources.arxiv]\nqueries=["a"]\nbase_url="ftp://x"\n', "sources.arxiv.base_url"),
+    ('[warehouse]\npath="x"\nmemory_limit="lots"\n[sources.arxiv]\nqueries=["a"]\n', "warehouse.memory_limit"),
+    ('[warehouse]\npath="x"\nmemory_limit=4\n[sources.arxiv]\nqueries=["a"]\n', "warehouse.memory_limit"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as info:
@@ -57,3 +59,17 @@ def test_the_shipped_example_config_is_valid():
     assert kinds == {"arxiv", "github", "conference", "internal"}
     formats = {s.settings.format for s in config.sources if s.kind == "conference"}
     assert formats == {"pretalx", "sessionize", "pyvideo", "html"}
+
+
+def test_the_night_caps_duckdb_memory_at_4gb_unless_configured(tmp_path):
+    from warehouse.connection import connect
+
+    default = load_config(write(tmp_path, '[warehouse]\npath = "wh.duckdb"\n[sources.arxiv]\nqueries = ["a"]\n'))
+    assert default.memory_limit == "4GB"
+    chosen = load_config(write(tmp_path, '[warehouse]\npath = "wh.duckdb"\nmemory_limit = "1.5GB"\n'
+                                         '[sources.arxiv]\nqueries = ["a"]\n'))
+    con = connect(tmp_path / "m.duckdb", memory_limit=chosen.memory_limit)
+    try:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("1.3 GiB", "1.4 GiB")
+    finally:
+        con.close()

@@ -8,18 +8,30 @@ global connection anywhere in the project.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+MEMORY_LIMIT_PATTERN = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
-def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Connect to a warehouse file (or ``:memory:``) without extension downloads."""
+def connect(path: str | Path = ":memory:", *, read_only: bool = False,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Connect to a warehouse file (or ``:memory:``) without extension downloads.
+
+    ``memory_limit`` ("4GB") caps DuckDB's buffer memory; above it joins and
+    aggregates spill to a temp directory beside the file instead of growing
+    (DuckDB's own default is 80% of the machine's RAM)."""
     if read_only and str(path) != ":memory:" and not Path(path).exists():
         raise FileNotFoundError(f"warehouse not found: {path} (run `talent-signals run` or `demo` first)")
-    return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
+    config = dict(_CONFIG)
+    if memory_limit is not None:
+        if not MEMORY_LIMIT_PATTERN.match(str(memory_limit)):
+            raise ValueError(f"memory_limit must look like '4GB' or '512MB', got {memory_limit!r}")
+        config["memory_limit"] = str(memory_limit).replace(" ", "")
+    return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
 def quote_ident(name: str) -> str:

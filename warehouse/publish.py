@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 class NightlyBuild:
     """Owns the one read-write connection of a night, on the staging file."""
 
-    def __init__(self, published: str | Path):
+    def __init__(self, published: str | Path, *, memory_limit: str | None = None):
         self.published = Path(published)
+        self.memory_limit = memory_limit
         self.staging = self.published.with_name(self.published.name + ".building")
         self.con: duckdb.DuckDBPyConnection | None = None
 
@@ -38,7 +39,7 @@ class NightlyBuild:
         self._remove_staging()
         if self.published.exists():
             shutil.copyfile(self.published, self.staging)
-        self.con = connect(self.staging)
+        self.con = connect(self.staging, memory_limit=self.memory_limit)
         migrate(self.con)
         return self.con
 
