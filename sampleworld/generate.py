@@ -119,7 +119,8 @@ class _Builder:
         # Above the threshold names come from wide pools and public handles stay unique per person
         # (namesakes must not share a homepage, e-mail, X or LinkedIn handle: those are strong identifiers).
         self.large = large_pools(seed) if n_people > SMALL_WORLD_MAX_PEOPLE else None
-        self.handles: dict[str, dict[str, int]] = {"email": {}, "homepage": {}, "twitter": {}, "linkedin": {}}
+        self.handle_next: dict[tuple[str, str], int] = {}  # (kind, handle) -> last suffix tried
+        self.handles: set[tuple[str, str]] = set()  # (kind, handle) issued
         self.emails: set[str] = set()
         self.specs: dict[str, dict] = {}
         self.keys: dict[str, set[str]] = {c.source: set() for c in self.world.conferences}
@@ -232,12 +233,13 @@ class _Builder:
         only: the small worlds keep their exact shipped output)."""
         if self.large is None:
             return handle
-        taken = self.handles[kind]
-        number = taken.get(handle, 0) + 1
-        taken[handle] = number
-        if number == 1:
-            return handle
-        return f"{handle[:max_length - len(str(number))] if max_length else handle}{number}"
+        number, candidate = self.handle_next.get((kind, handle), 1), handle
+        while (kind, candidate) in self.handles:
+            number += 1
+            candidate = f"{handle[:max_length - len(str(number))] if max_length else handle}{number}"
+        self.handle_next[(kind, handle)] = number
+        self.handles.add((kind, candidate))
+        return candidate
 
     def name_for(self, person: Person, source: str, kind: str, spec: dict | None = None) -> str | None:
         """The name as this source writes it; fixed once per (person, source)."""
