@@ -64,56 +64,78 @@ def load_batch_records(options: dict[str, Any]) -> int:
     return value
 
 
+Seen = dict[str, tuple[str, ...]]  # `sources.records.Page.seen`: kind -> keys confirmed unchanged
+
+
 class PageBatcher:
     """Coalesces the records of consecutive pages of one source into fewer loads.
 
     Holds at most ``max_records`` (plus one oversized page) before calling
-    ``load(records) -> int``.  Page boundaries are kept: if a coalesced load
-    fails, the pages are loaded again one by one, so every page before the
-    bad one lands and the bad page's error is raised, as page-by-page
-    loading did.  ``on_load(pages, records)`` is called after each load.
+    ``load(records) -> int``, or ``load(records, seen) -> int`` when the
+    buffered pages carry `Page.seen` keys (data the upstream confirmed
+    unchanged: its rows' ``last_seen`` moves with the same load, so a page
+    with only seen keys is buffered and applied too; each key counts
+    towards the cap like a record).  Page boundaries are kept: if a
+    coalesced load fails, the pages are loaded again one by one, so every
+    page before the bad one lands and the bad page's error is raised, as
+    page-by-page loading did.  ``on_load(pages, records)`` is called after each load.
     """
 
-    def __init__(self, load: Callable[[list], int], max_records: int,
+    def __init__(self, load: Callable[..., int], max_records: int,
                  on_load: Callable[[int, int], None] | None = None) -> None:
         self._load, self.max_records, self._on_load = load, max_records, on_load
-        self._pages: list[list] = []
-        self.buffered = 0
+        self._pages: list[tuple[list, Seen]] = []
+        self.buffered = 0  # records buffered (what progress reports)
+        self._size = 0  # records + seen keys buffered (what the cap bounds)
 
-    def add(self, records: list) -> None:
-        """Buffer one page's records; loads first/after when the cap is reached."""
-        if not records:
+    def add(self, records: list, seen: Seen | None = None) -> None:
+        """Buffer one page's records and seen keys; loads first/after when the cap is reached."""
+        size = len(records) + sum(len(keys) for keys in (seen or {}).values())
+        if not size:
             return
-        if self.buffered and self.buffered + len(records) > self.max_records:
+        if self._size and self._size + size > self.max_records:
             self.flush()
-        self._pages.append(records)
+        self._pages.append((records, dict(seen or {})))
         self.buffered += len(records)
-        if self.buffered >= self.max_records:
+        self._size += size
+        if self._size >= self.max_records:
             self.flush()
 
     def flush(self) -> int:
         """Load what is buffered (a no-op when empty); returns the records loaded."""
-        pages, self._pages, self.buffered = self._pages, [], 0
+        pages, self._pages, self.buffered, self._size = self._pages, [], 0, 0
         if not pages:
             return 0
         try:
-            loaded = self._load([r for page in pages for r in page])
+            loaded = self._call_load([r for records, _ in pages for r in records], _merge_seen(pages))
         except Exception:
             if len(pages) == 1:
                 raise
             logger.warning("a load of %d coalesced pages failed: loading them one by one", len(pages))
-            return sum(self._load_one(page) for page in pages)  # raises at the bad page
+            return sum(self._load_one(*page) for page in pages)  # raises at the bad page
         self._loaded(len(pages), loaded)
         return loaded
 
-    def _load_one(self, page: list) -> int:
-        loaded = self._load(page)
+    def _call_load(self, records: list, seen: Seen) -> int:
+        return self._load(records, seen) if seen else self._load(records)
+
+    def _load_one(self, records: list, seen: Seen) -> int:
+        loaded = self._call_load(records, seen)
         self._loaded(1, loaded)
         return loaded
 
     def _loaded(self, pages: int, records: int) -> None:
         if self._on_load:
             self._on_load(pages, records)
+
+
+def _merge_seen(pages: list[tuple[list, Seen]]) -> Seen:
+    """The seen keys of several pages, per kind, in page order (repeats kept once)."""
+    merged: dict[str, dict[str, None]] = {}
+    for _, seen in pages:
+        for kind, keys in seen.items():
+            merged.setdefault(kind, {}).update(dict.fromkeys(keys))
+    return {kind: tuple(keys) for kind, keys in merged.items() if keys}
 
 
 @dataclass
@@ -136,11 +158,11 @@ class NightContext:
         with self.lock:
             return self.outcomes.setdefault(source, SourceOutcome(source))
 
-    def load(self, records: list) -> int:
+    def load(self, records: list, seen: Seen | None = None) -> int:
         with self.lock:
             cursor = self.con.cursor()
             try:
-                load_page(cursor, records, now=self.now)
+                load_page(cursor, records, now=self.now, seen=seen)
             finally:
                 cursor.close()
         return len(records)
@@ -183,6 +205,9 @@ def _batcher(ctx: NightContext, spec: SourceSpec, outcome: SourceOutcome) -> Pag
 def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
     """Pull pages, load them coalesced, save the checkpoint once the source finished.
 
+    A page's ``seen`` keys (data the upstream confirmed unchanged) go with its
+    records into the same load, even when it has no records.
+
     If the source fails half-way, what it yielded so far is loaded before the
     error propagates (its checkpoint is not saved, so next night re-reads it).
     """
@@ -193,7 +218,7 @@ def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
         for page in _pull(spec, ctx.state(spec.name)):
             outcome.pages += 1
             checkpoint.update(page.checkpoint)
-            batcher.add(page.records)
+            batcher.add(page.records, page.seen)
             if ctx.progress:
                 ctx.progress(spec.name, outcome.pages, outcome.records + batcher.buffered)
     except Exception:

@@ -244,7 +244,21 @@ class Page:
     ``checkpoint`` is incremental state (e.g. ``{"hwm:<query>": iso-timestamp}``
     or ETags) that the flow persists only once the whole source finished, so
     a source that fails half-way is re-read next night from the old mark.
+
+    ``seen`` names data the upstream confirmed *unchanged* this night (a 304,
+    or an entry skipped because its listing shows it unchanged): kind ->
+    natural keys, one of ``SEEN_KINDS``.  Such data yields no records, yet it
+    still exists upstream, so the loader moves its rows' ``last_seen`` to
+    tonight (in the page's transaction); without that, retention would purge
+    rows only because nothing about them changed.  Keys name works (GitHub
+    ``owner/name`` repositories), never people.
     """
 
     records: list[Record]
     checkpoint: dict[str, str] = field(default_factory=dict)
+    seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Kinds of `Page.seen`: "github_repo" -> the repository row; "github_contributors" -> that
+# repository's contribution rows (separate, because one may be unchanged while the other changed).
+SEEN_KINDS = ("github_repo", "github_contributors")

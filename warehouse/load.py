@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -334,10 +334,45 @@ def _drop_batches(con: duckdb.DuckDBPyConnection, specs: Iterable[TableSpec]) ->
             logger.debug("batch %s was not registered", _batch_name(spec))
 
 
+# `Page.seen` kind -> the (raw table, key column) rows it confirms
+_SEEN_TARGETS: dict[str, tuple[str, str]] = {
+    "github_repo": ("raw_github_repos", "full_name"),
+    "github_contributors": ("raw_github_contributions", "repo"),
+}
+
+
+def mark_seen(con: duckdb.DuckDBPyConnection, seen: Mapping[str, Iterable[str]], now: datetime) -> dict[str, int]:
+    """Move ``last_seen`` to ``now`` for rows the upstream confirmed unchanged; rows per table.
+
+    Why: an unchanged repository answers 304 (or is not asked for at all),
+    so no record is loaded for it, yet it still exists upstream; retention
+    purges on ``last_seen``, and must not delete data only because it did
+    not change.  Content and ``first_seen`` are untouched; ``last_seen``
+    never moves backwards.  Runs on the caller's transaction (see `load_page`).
+    An unknown kind is a programming error (``ValueError``).
+    """
+    now, counts = _utc_naive(now), {}
+    for kind, keys in seen.items():
+        if kind not in _SEEN_TARGETS:
+            raise ValueError(f"unknown seen kind {kind!r} (one of {', '.join(_SEEN_TARGETS)})")
+        keys = sorted({str(key).lower() for key in keys})
+        if not keys:
+            continue
+        table, column = _SEEN_TARGETS[kind]
+        row = con.execute(
+            f'UPDATE {quote_ident(table)} SET "last_seen" = $now WHERE "last_seen" < $now '
+            f'AND {quote_ident(column)} IN (SELECT unnest($keys::VARCHAR[]))', {"now": now, "keys": keys},
+        ).fetchone()
+        counts[table] = counts.get(table, 0) + (row[0] if row else 0)
+    return counts
+
+
 def load_page(con: duckdb.DuckDBPyConnection, records: list[Record],
-              now: datetime | None = None) -> dict[str, int]:
+              now: datetime | None = None, seen: Mapping[str, Iterable[str]] | None = None) -> dict[str, int]:
     """Load one page of records in a single transaction; returns rows per table.
 
+    ``seen`` (`Page.seen`) is applied by `mark_seen` in the same
+    transaction, so a page's confirmations land exactly when its records do.
     On any error the whole page is rolled back and the error re-raised, so
     what earlier pages loaded stays and nothing half-written remains.
     """
@@ -347,6 +382,8 @@ def load_page(con: duckdb.DuckDBPyConnection, records: list[Record],
     try:
         for spec, rows in grouped.items():
             _write_table(con, spec, rows, now)
+        if seen:
+            mark_seen(con, seen, now)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -21,11 +21,33 @@ about later pages.  Unchanged ETags are re-emitted so they survive the night.
 Organisation listing pages are stored the same way (``org:<org>:<page>``, with
 the names they listed), so a night with no upstream change costs no counted
 request at all.
+
+Unchanged organisation repositories cost no request either, not even a 304
+(each takes time: ≈ 25 s for 1,300 repositories at 10k people).  The listing
+carries every repository's ``pushed_at``/``updated_at``; at each full check
+of an org repository we store the stamp it had and the date
+(``etag:checked:<owner/name>`` = ``"<YYYY-MM-DD>|<pushed_at>|<updated_at>"``,
+under ``etag:`` so the privacy erasure rules for per-repository keys cover
+it).  A repository whose listing stamp still equals that stamp is skipped,
+unless its last check is ``recheck_days`` old: a push changes
+``pushed_at``, but the contributor list is computed and cached apart from
+pushes (a push may land before its contributors show; renamed or deleted
+accounts change the list without any push), so every repository is still
+re-checked, conditionally, that often.  Configured ``repos`` are always
+asked (conditionally): only an org listing tells us they are unchanged.
+
+What the upstream confirms unchanged (a skipped repository, a 304) is named
+in `Page.seen` (``github_repo``: the repository row, ``github_contributors``:
+its contribution rows), so the warehouse moves those rows' ``last_seen`` and
+retention does not purge data only because it did not change.  Contributor
+*profiles* are fetched for the contributors of repositories read this night.
 """
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Iterable, Iterator
 
 from github.GithubException import UnknownObjectException
 
@@ -37,7 +59,7 @@ from sources.github.parse import contribution_from_json, repo_from_json
 from sources.github.settings import GithubSettings
 from sources.records import GithubContribution, Page
 
-__all__ = ["GithubSettings", "pull", "repo_etag_key", "contributors_etag_key", "org_page_key"]
+__all__ = ["GithubSettings", "pull", "repo_etag_key", "contributors_etag_key", "checked_key", "org_page_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +72,24 @@ def contributors_etag_key(full_name: str) -> str:
     return f"etag:contributors:{full_name.lower()}"
 
 
+def checked_key(full_name: str) -> str:
+    return f"etag:checked:{full_name.lower()}"
+
+
+@dataclass
+class RepoPlan:
+    """Which repositories to request tonight, which are skipped as unchanged, and the
+    listings' checkpoint entries (plus the skipped repos' stored entries, re-emitted)."""
+
+    fetch: list[str]
+    skipped: list[str]
+    stamps: dict[str, str | None]  # listing stamp of each org repository to fetch (configured ones: absent)
+    checkpoint: dict[str, str]
+
+
 def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield one Page per repository (the repo + its contributions), then
+    """Yield the org listings' state and the unchanged repositories (one Page),
+    one Page per requested repository (the repo + its contributions), then
     Pages of contributor profiles, ``profile_batch_size`` each, every login once.
 
     Stops with `RateLimited` when the budget is spent and the reset is further
@@ -59,18 +97,21 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
     """
     client = build_client(settings)
     try:
-        repos, listings = resolve_repos(client, state)
-        if listings:  # the org listings' ETags and names, kept with the night's state
-            yield Page([], checkpoint=listings)
+        today = today_utc()
+        plan = plan_repos(client, state, today)
+        if plan.checkpoint or plan.skipped:
+            yield Page([], checkpoint=plan.checkpoint, seen=_seen(plan.skipped, plan.skipped))
         logins: dict[str, None] = {}
-        for number, full_name in enumerate(repos, 1):
+        for number, full_name in enumerate(plan.fetch, 1):
             page = pull_repo(client, full_name, state)
             if page is None:
                 continue
+            if full_name in plan.stamps and plan.stamps[full_name]:
+                page.checkpoint[checked_key(full_name)] = f"{today.isoformat()}|{plan.stamps[full_name]}"
             for record in page.records:
                 if isinstance(record, GithubContribution):
                     logins.setdefault(record.login)
-            logger.info("GitHub: repo %d/%d %s: %d records", number, len(repos), full_name, len(page.records))
+            logger.info("GitHub: repo %d/%d %s: %d records", number, len(plan.fetch), full_name, len(page.records))
             log_budget(client)
             yield page
         yield from pull_profiles(client, list(logins))
@@ -78,24 +119,74 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
         client.close()
 
 
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
 # --- repositories -------------------------------------------------------------
-def resolve_repos(client: GithubClient, state: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+def resolve_repos(client: GithubClient, state: dict[str, str]) -> tuple[list[str], dict[str, str | None], dict[str, str]]:
     """Configured repos first, then each org's public non-fork, non-archived
     repos (most recently pushed first, capped); each once, case-insensitively.
-    Returns the names and the org listings' checkpoint entries."""
+    Returns the names, the listing stamp of each repo known only through an
+    org, and the org listings' checkpoint entries."""
     seen = {name.lower(): name for name in client.settings.repos}
+    stamps: dict[str, str | None] = {}
     checkpoint: dict[str, str] = {}
     for org in client.settings.orgs:
-        names, org_checkpoint = org_repos(client, org, state)
+        names, org_checkpoint, org_stamps = org_repos(client, org, state)
         checkpoint.update(org_checkpoint)
         for name in names:
-            seen.setdefault(name.lower(), name)
-    return list(seen.values()), checkpoint
+            if name.lower() not in seen:
+                seen[name.lower()] = name
+                stamps[name] = org_stamps.get(name)
+    return list(seen.values()), stamps, checkpoint
+
+
+def plan_repos(client: GithubClient, state: dict[str, str], today: date) -> RepoPlan:
+    """Split the repositories into those to request and those unchanged since their last check."""
+    names, stamps, checkpoint = resolve_repos(client, state)
+    fetch, skipped = [], []
+    for name in names:
+        if name in stamps and is_unchanged(state.get(checked_key(name)), stamps[name], today,
+                                           client.settings.recheck_days):
+            skipped.append(name)
+            keys = (checked_key(name), repo_etag_key(name), contributors_etag_key(name))
+            checkpoint.update({key: state[key] for key in keys if state.get(key)})
+        else:
+            fetch.append(name)
+    if skipped:
+        logger.info("GitHub: %d of %d repositories unchanged in their org listing since their last check "
+                    "(within recheck_days=%d): not requested", len(skipped), len(names), client.settings.recheck_days)
+    fetched = set(fetch)
+    return RepoPlan(fetch, skipped, {n: s for n, s in stamps.items() if n in fetched}, checkpoint)
+
+
+def is_unchanged(stored: str | None, stamp: str | None, today: date, recheck_days: int) -> bool:
+    """True when the listing stamp equals the one stored at the last full check
+    (``"<date>|<stamp>"``) and that check is less than ``recheck_days`` old.
+    Anything unknown or unreadable means "not unchanged": the repo is simply asked for."""
+    if not stored or not stamp or recheck_days <= 0:
+        return False
+    checked_on, _, stored_stamp = stored.partition("|")
+    try:
+        age = (today - date.fromisoformat(checked_on)).days
+    except ValueError:
+        logger.warning("GitHub: unreadable stored check date %r; the repository is checked again", checked_on[:40])
+        return False
+    return stored_stamp == stamp and 0 <= age < recheck_days
+
+
+def _seen(repo_rows: Iterable[str], contributor_rows: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """`Page.seen` for repositories confirmed unchanged (row) and contributor lists confirmed unchanged."""
+    seen = {"github_repo": tuple(n.lower() for n in repo_rows),
+            "github_contributors": tuple(n.lower() for n in contributor_rows)}
+    return {kind: keys for kind, keys in seen.items() if keys}
 
 
 def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page | None:
-    """One repository's Page, an empty Page carrying the ETags when it is
-    unchanged (304), or None when it does not exist (a logged skip)."""
+    """One repository's Page, a Page without records (carrying the ETags and
+    `Page.seen`) when it is unchanged (304), or None when it does not exist
+    (a logged skip)."""
     repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
     with api_errors(client, f"repo {full_name}"):
         ensure_budget(client, f"repo {full_name}")
@@ -108,9 +199,11 @@ def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Pa
             return _pull_unchanged_repo(client, full_name, state)
         languages = get_json(client, f"/repos/{full_name}/languages").data
         repo = repo_from_json(response.data, languages or {})
-        contributions, contrib_etag = fetch_contributions(client, full_name, repo.full_name, state.get(contrib_key))
+        contributions, contrib_etag, same = fetch_contributions(client, full_name, repo.full_name,
+                                                                state.get(contrib_key))
     checkpoint = {repo_key: response.etag, contrib_key: contrib_etag}
-    return Page([repo, *contributions], checkpoint={k: v for k, v in checkpoint.items() if v})
+    return Page([repo, *contributions], checkpoint={k: v for k, v in checkpoint.items() if v},
+                seen=_seen((), [repo.full_name] if same else ()))
 
 
 def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page:
@@ -118,29 +211,32 @@ def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, 
     (a new contributor does not always change the repo payload), so ask for
     it conditionally too: a 304 there is free as well."""
     repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
-    contributions, contrib_etag = fetch_contributions(client, full_name, full_name.lower(), state.get(contrib_key))
-    if not contributions:
+    contributions, contrib_etag, same = fetch_contributions(client, full_name, full_name.lower(),
+                                                            state.get(contrib_key))
+    if same:
         logger.info("GitHub repo %s: not modified since the last run (304), nothing new", full_name)
     checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag}
-    return Page(list(contributions), checkpoint={k: v for k, v in checkpoint.items() if v})
+    return Page(list(contributions), checkpoint={k: v for k, v in checkpoint.items() if v},
+                seen=_seen([full_name], [full_name] if same else ()))
 
 
 def fetch_contributions(client: GithubClient, full_name: str, repo: str,
-                        etag: str | None) -> tuple[list[GithubContribution], str | None]:
+                        etag: str | None) -> tuple[list[GithubContribution], str | None, bool]:
     """Contributors (largest first) up to ``max_contributors_per_repo``, from
-    the list payload only; returns (contributions, ETag worth storing)."""
+    the list payload only; returns (contributions, ETag worth storing,
+    whether the list answered 304 Not Modified)."""
     cap, found, pages, first_etag = client.settings.max_contributors_per_repo, [], 0, None
     for response in get_pages(client, f"/repos/{full_name}/contributors", etag=etag):
         if response.status == 304:
             logger.info("GitHub repo %s: contributors not modified (304)", full_name)
-            return [], etag
+            return [], etag, True
         pages += 1
         first_etag = first_etag or response.etag
         found += _contributions_of_page(repo, response.data)
         if len(found) >= cap:
             break
     logger.info("GitHub repo %s: %d contributors from %d page(s)", full_name, min(len(found), cap), pages)
-    return found[:cap], first_etag if pages == 1 else None
+    return found[:cap], first_etag if pages == 1 else None, False
 
 
 def _contributions_of_page(repo: str, data: object) -> list[GithubContribution]:

@@ -25,8 +25,10 @@ MAX_GRAPHQL_BATCH = 100  # GitHub GraphQL: at most 100 nodes per connection/quer
 _KEYS = (
     "base_url", "repos", "orgs", "max_repos_per_org", "max_contributors_per_repo",
     "token_env", "require_token", "max_rate_limit_wait_seconds", "timeout_seconds",
-    "profile_batch_size", "use_graphql", "max_bytes",
+    "profile_batch_size", "use_graphql", "max_bytes", "recheck_days",
 )
+DEFAULT_RECHECK_DAYS = 7
+MAX_RECHECK_DAYS = 365
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MB: a 100-item REST page or GraphQL batch is well under 1 MB
 MAX_BYTES_RANGE = (1024, 1024 ** 3)
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -45,6 +47,12 @@ class GithubSettings:
     spent and its reset is further away than ``max_rate_limit_wait_seconds``.
     ``max_bytes`` caps every response body (a broken or hostile upstream must
     not fill memory): beyond it the source stops with a `ParseError`.
+    ``recheck_days``: an organisation's repository whose listing entry shows
+    it unchanged (same ``pushed_at`` and ``updated_at`` as at its last check)
+    is not requested at all, unless that last check is this many days old:
+    the listing does not reflect every change of the contributor list (it is
+    computed and cached apart from pushes), so each repository is still
+    re-checked (conditionally) at least this often.  0 re-checks every night.
     """
 
     repos: tuple[str, ...] = ()
@@ -59,6 +67,7 @@ class GithubSettings:
     profile_batch_size: int = 100
     use_graphql: str = "auto"
     max_bytes: int = DEFAULT_MAX_BYTES
+    recheck_days: int = DEFAULT_RECHECK_DAYS
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "GithubSettings":
@@ -87,6 +96,7 @@ class GithubSettings:
             profile_batch_size=_int(name, "profile_batch_size", d.get("profile_batch_size", 100), 1, MAX_GRAPHQL_BATCH),
             use_graphql=_mode(name, d.get("use_graphql", "auto")),
             max_bytes=_int(name, "max_bytes", d.get("max_bytes", DEFAULT_MAX_BYTES), *MAX_BYTES_RANGE),
+            recheck_days=_int(name, "recheck_days", d.get("recheck_days", DEFAULT_RECHECK_DAYS), 0, MAX_RECHECK_DAYS),
         )
         if not settings.repos and not settings.orgs:
             raise ValueError(f"{name}.repos: at least one repository in repos or one organisation in orgs is required")
@@ -119,7 +129,8 @@ class GithubSettings:
             f"max_repos_per_org={self.max_repos_per_org}, max_contributors_per_repo={self.max_contributors_per_repo}, "
             f"token_env={self.token_env!r} ({token_state}), require_token={self.require_token}, "
             f"max_rate_limit_wait_seconds={self.max_rate_limit_wait_seconds}, timeout_seconds={self.timeout_seconds}, "
-            f"profile_batch_size={self.profile_batch_size}, use_graphql={self.use_graphql!r}, max_bytes={self.max_bytes})"
+            f"profile_batch_size={self.profile_batch_size}, use_graphql={self.use_graphql!r}, max_bytes={self.max_bytes}, "
+            f"recheck_days={self.recheck_days})"
         )
 
 
