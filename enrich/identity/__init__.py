@@ -63,13 +63,13 @@ def resolve(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None,
     started, p = time.monotonic(), params or Params()
     now = _naive_utc(now or datetime.now(timezone.utc))
     _prepare(con, p)
-    _score(con, p, scorer)
+    _timed(_score, con, p, scorer)
     _cluster.combine_pairs(con, ["_ir_pairs_strong", "_ir_pairs_code", "_ir_pairs_hub", "_ir_pairs_scored"])
-    uf, pairs, refused = _cluster.cluster(con)
-    round_pairs, round_refused = _rounds.run_rounds(con, uf, p)
+    uf, pairs, refused = _timed(_cluster.cluster, con)
+    round_pairs, round_refused = _timed(_rounds.run_rounds, con, uf, p)
     roots, kept = _cluster.finish(uf, pairs + round_pairs)
     refused += round_refused
-    stats = _write(con, roots, kept, now)
+    stats = _timed(_write, con, roots, kept, now)
     result = ResolveStats(
         identities=stats["identities"], candidate_pairs=_count(con, "_ir_cand"),
         accepted_pairs=_count(con, "_ir_accepted"), refused_by_guard=refused, kept_pairs=len(kept),
@@ -85,19 +85,24 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     _steps.create_macros(con)
     _steps.load_nicknames(con)
     _steps.load_surnames(con)
-    _steps.names(con)
-    _steps.handles(con)
-    _steps.strong_values(con, p)
-    _steps.strong_pairs(con)
-    _steps.paper_code_pairs(con)
-    _steps.hub_paper_pairs(con)
-    _steps.works(con)
-    _steps.topics(con, p)
-    _steps.ambiguous_initials(con)
-    _steps.fields(con)
-    _steps.coauthors(con)
-    _steps.name_candidates(con, p)
-    _steps.features(con, p)
+    for step in _PREPARE_STEPS:
+        _timed(step, con, p) if step in _WITH_PARAMS else _timed(step, con)
+
+
+_PREPARE_STEPS = (_steps.names, _steps.handles, _steps.strong_values, _steps.strong_pairs,
+                  _steps.paper_code_pairs, _steps.hub_paper_pairs, _steps.works, _steps.topics,
+                  _steps.ambiguous_initials, _steps.fields, _steps.coauthors, _steps.name_candidates,
+                  _steps.features)
+_WITH_PARAMS = (_steps.strong_values, _steps.topics, _steps.name_candidates, _steps.features)
+
+
+def _timed(step, *args):
+    """Run one named step and log how long it took: at a million identities
+    the night's operator wants to see where resolution spends its time."""
+    started = time.monotonic()
+    result = step(*args)
+    logger.info("identity: step %s took %.1f s", step.__name__, time.monotonic() - started)
+    return result
 
 
 def _score(con: duckdb.DuckDBPyConnection, p: Params, scorer: str) -> None:
