@@ -161,20 +161,20 @@ def test_the_batch_setting_defaults_and_accepts_page_by_page():
 
 # --- same rows either way --------------------------------------------------------------------
 def load_coalesced(con, pages: list[Page], now: datetime, cap: int) -> None:
-    def load(records: list) -> int:
-        load_page(con, records, now=now)
+    def load(records: list, seen=None) -> int:
+        load_page(con, records, now=now, seen=seen)
         return len(records)
 
     batcher = PageBatcher(load, cap)
     for page in pages:
-        batcher.add(page.records)
+        batcher.add(page.records, page.seen)
     batcher.flush()
 
 
 def load_one_by_one(con, pages: list[Page], now: datetime) -> None:
     for page in pages:
-        if page.records:
-            load_page(con, page.records, now=now)
+        if page.records or page.seen:
+            load_page(con, page.records, now=now, seen=page.seen)
 
 
 def tricky_pages() -> list[Page]:
@@ -201,6 +201,87 @@ def test_coalesced_loading_gives_exactly_the_rows_of_page_by_page_loading(cap):
     load_coalesced(coalesced, tricky_pages(), NIGHT1, cap)
     assert snapshot(coalesced) == snapshot(one)
     assert coalesced.execute('SELECT count(*) FROM "raw_arxiv_authors"').fetchone()[0] == 1
+
+
+def seen_pages() -> list[Page]:
+    """A night where repo1 and repo2 answered 304 (one with a changed contributor list) and
+    repo3 was skipped as unchanged: confirmations only, spread over pages with and without records."""
+    return [
+        Page([], seen={"github_repo": ("org/repo1",), "github_contributors": ("org/repo1",)}),
+        Page([GithubContribution("org/repo2", "user2_9", 4)], seen={"github_repo": ("org/repo2",)}),
+        Page([], seen={"github_repo": ("org/repo3", "org/never-loaded"), "github_contributors": ("ORG/Repo3",)}),
+    ]
+
+
+@pytest.mark.parametrize("cap", [5_000, 2, 1])
+def test_seen_keys_move_last_seen_the_same_coalesced_or_page_by_page(cap):
+    one, coalesced = connect(), connect()
+    for c in (one, coalesced):
+        migrate(c)
+        load_one_by_one(c, tricky_pages(), NIGHT1)
+    load_one_by_one(one, seen_pages(), NIGHT2)
+    load_coalesced(coalesced, seen_pages(), NIGHT2, cap)
+    assert snapshot(coalesced) == snapshot(one)
+    stamps = dict(coalesced.execute('SELECT "full_name", "last_seen" FROM "raw_github_repos"').fetchall())
+    assert stamps == {"org/repo1": NIGHT2, "org/repo2": NIGHT2, "org/repo3": NIGHT2}
+    contributions = coalesced.execute('SELECT "repo", "login", "last_seen", "first_seen" '
+                                      'FROM "raw_github_contributions" ORDER BY 1, 2').fetchall()
+    by_repo = {(repo, login): (last, first) for repo, login, last, first in contributions}
+    assert by_repo[("org/repo2", "user2_0")] == (NIGHT1, NIGHT1)  # the list changed: not confirmed
+    assert by_repo[("org/repo2", "user2_9")] == (NIGHT2, NIGHT2)
+    assert all(last == NIGHT2 and first == NIGHT1 for (repo, _), (last, first) in by_repo.items()
+               if repo in ("org/repo1", "org/repo3"))
+
+
+def test_a_page_with_only_seen_keys_is_loaded_through_the_flow(con, monkeypatch):
+    monkeypatch.setattr(night, "_pull", lambda spec, state: iter([repo_page(0), repo_page(1)]))
+    night._pull_into_warehouse(context(con), SPEC)
+    confirm = Page([], seen={"github_repo": ("org/repo0",), "github_contributors": ("org/repo0",)})
+    monkeypatch.setattr(night, "_pull", lambda spec, state: iter([confirm]))
+    ctx = NightContext(con, "run-2", NIGHT2)
+    outcome = night._pull_into_warehouse(ctx, SPEC)
+    assert (outcome.pages, outcome.records) == (1, 0)
+    stamps = con.execute('SELECT "repo", max("last_seen") FROM "raw_github_contributions" GROUP BY 1 ORDER BY 1')
+    assert stamps.fetchall() == [("org/repo0", NIGHT2), ("org/repo1", NIGHT1)]
+    assert con.execute('SELECT "last_seen" FROM "raw_github_repos" WHERE "full_name" = \'org/repo0\'').fetchone() \
+        == (NIGHT2,)
+
+
+def test_the_batcher_hands_the_seen_keys_of_its_pages_to_the_load():
+    loads: list[tuple[int, dict]] = []
+    batcher = PageBatcher(lambda records, seen=None: loads.append((len(records), seen)) or len(records), 10)
+    batcher.add([], {"github_repo": ("a/x", "a/y")})
+    batcher.add(repo_page(1).records, {"github_repo": ("a/y", "a/z"), "github_contributors": ("a/z",)})
+    batcher.add([], {})  # nothing at all: ignored
+    batcher.flush()
+    assert loads == [(3, {"github_repo": ("a/x", "a/y", "a/z"), "github_contributors": ("a/z",)})]
+    batcher.add(repo_page(2).records)
+    batcher.flush()
+    assert loads[-1] == (3, None)  # a load without seen keys is called as before: load(records)
+
+
+def test_a_failed_coalesced_load_keeps_the_seen_keys_of_the_pages_before_the_bad_one(con):
+    load_one_by_one(con, [repo_page(0), repo_page(1)], NIGHT1)
+    bad = Page([GithubRepo("org/bad", None)])
+
+    def load(records: list, seen=None) -> int:
+        load_page(con, records, now=NIGHT2, seen=seen)
+        return len(records)
+
+    batcher = PageBatcher(load, 5_000)
+    batcher.add([], {"github_repo": ("org/repo0",)})
+    batcher.add(bad.records)
+    batcher.add([], {"github_repo": ("org/repo1",)})
+    with pytest.raises(duckdb.ConstraintException):
+        batcher.flush()
+    stamps = dict(con.execute('SELECT "full_name", "last_seen" FROM "raw_github_repos"').fetchall())
+    assert stamps == {"org/repo0": NIGHT2, "org/repo1": NIGHT1}
+
+
+def test_an_unknown_seen_kind_fails_the_page_and_loads_none_of_it(con):
+    with pytest.raises(ValueError, match="unknown seen kind 'github_user'"):
+        load_page(con, repo_page(0).records, now=NIGHT1, seen={"github_user": ("ada",)})
+    assert count(con, "raw_github_repos") == 0
 
 
 @pytest.fixture(scope="module")
