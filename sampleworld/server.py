@@ -31,6 +31,7 @@ from sampleworld import wire_arxiv as AX
 from sampleworld import wire_conf as CF
 from sampleworld import wire_github as GH
 from sampleworld import wire_hub as HF
+from sampleworld.generate import NIGHT2_DAY
 from sampleworld.model import Conference, Paper, Repo, World
 from sampleworld.truth import visible_speaker_keys
 
@@ -41,6 +42,7 @@ GITHUB_LIMIT = 5000
 GITHUB_WINDOW_SECONDS = 3600  # GitHub's REST budget is per hour, refilled at X-RateLimit-Reset
 OVERSIZED_BYTES = 1024 * 1024  # default size of an "oversized" fault body
 SEND_CHUNK = 64 * 1024
+NIGHT2_PUSHED_AT = f"{NIGHT2_DAY.isoformat()}T18:00:00Z"  # the push that brought night 2's contributors
 JSON_TYPE = "application/json; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -93,6 +95,13 @@ class _Index:
     def contributors(self, repo: Repo) -> list:
         visible = [c for c in repo.contributors if c.night <= self.night]
         return sorted(visible, key=lambda c: (-c.contributions, c.login.lower()))
+
+    def pushed_at(self, repo: Repo) -> str:
+        """On GitHub a new contributor arrives with a push: a repo that gains contributors
+        on night 2 shows that night's push in ``pushed_at``/``updated_at`` (listing and repo)."""
+        if self.night >= 2 and any(c.night == 2 for c in repo.contributors):
+            return NIGHT2_PUSHED_AT
+        return repo.pushed_at
 
     def user_id(self, login: str) -> int:
         user = self.users.get(login.lower())
@@ -549,7 +558,7 @@ def _github_repo_routes(index: _Index, api: str, parts: list[str], params: dict)
     if repo is None or kind == "other" or len(parts) > 4:
         return kind, _json(GH.not_found(), 404)
     if kind == "repo":
-        return kind, _json(GH.repo_json(api, repo, index.user_id(repo.owner)))
+        return kind, _json(GH.repo_json(api, repo, index.user_id(repo.owner), index.pushed_at(repo)))
     if kind == "languages":
         return kind, _json(dict(sorted(repo.languages.items(), key=lambda kv: -kv[1])))
     if kind == "topics":
@@ -560,7 +569,7 @@ def _github_repo_routes(index: _Index, api: str, parts: list[str], params: dict)
 
 
 def _list_page(index: _Index, api: str, path: str, params: dict, repos: list[Repo] | None) -> Response:
-    items = [GH.repo_json(api, r, index.user_id(r.owner)) for r in (repos or [])]
+    items = [GH.repo_json(api, r, index.user_id(r.owner), index.pushed_at(r)) for r in (repos or [])]
     return _paged(api + path.rstrip("/"), params, items)
 
 

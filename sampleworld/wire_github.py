@@ -32,15 +32,17 @@ def owner_json(api: str, login: str, user_id: int, is_org: bool) -> dict:
     }
 
 
-def repo_json(api: str, repo: Repo, owner_id: int) -> dict:
+def repo_json(api: str, repo: Repo, owner_id: int, pushed_at: str | None = None) -> dict:
+    """``pushed_at``: the night's push time when it differs from the repo's first one."""
     full = repo.full_name
+    pushed = pushed_at or repo.pushed_at
     return {
         "id": repo.repo_id, "node_id": _node_id("010:Repository", repo.repo_id), "name": repo.name,
         "full_name": full, "private": False, "owner": owner_json(api, repo.owner, owner_id, repo.owner_is_org),
         "html_url": f"https://github.com/{full}", "description": repo.description, "fork": repo.fork,
         "url": f"{api}/repos/{full}", "contributors_url": f"{api}/repos/{full}/contributors",
         "languages_url": f"{api}/repos/{full}/languages", "created_at": repo.created_at,
-        "updated_at": repo.pushed_at, "pushed_at": repo.pushed_at, "git_url": f"git://github.com/{full}.git",
+        "updated_at": pushed, "pushed_at": pushed, "git_url": f"git://github.com/{full}.git",
         "clone_url": f"https://github.com/{full}.git", "homepage": repo.homepage, "size": sum(repo.languages.values()) // 1024,
         "stargazers_count": repo.stars, "watchers_count": repo.stars,
         "language": max(repo.languages, key=repo.languages.get) if repo.languages else None,
