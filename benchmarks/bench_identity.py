@@ -149,8 +149,10 @@ def build_db(path: Path, target_identities: int, seed: int = 7) -> dict:
 # --- contenders (run in spawned processes) -------------------------------------------
 def run_ours(path: str, scorer: str = "rules") -> dict:
     from enrich.identity import resolve
+    from flows.config import DEFAULT_MEMORY_LIMIT
+    from warehouse.connection import connect
 
-    con = duckdb.connect(path, config={"autoinstall_known_extensions": False})
+    con = connect(path, memory_limit=DEFAULT_MEMORY_LIMIT)  # as the night opens its warehouse
     try:
         started, cpu = time.perf_counter(), cpu_seconds()
         stats = resolve(con, now=LOADED, scorer=scorer)

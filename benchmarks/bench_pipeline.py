@@ -107,7 +107,7 @@ def run_night(config, sampler: RssSampler, batch_records: int) -> dict:
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     stages: dict[str, dict] = {}
-    build = NightlyBuild(config.warehouse_path)
+    build = NightlyBuild(config.warehouse_path, memory_limit=config.memory_limit)
     started, cpu = time.perf_counter(), cpu_seconds()
     with _stage(stages, sampler, "open"):
         con = build.open()
@@ -120,7 +120,7 @@ def run_night(config, sampler: RssSampler, batch_records: int) -> dict:
         checkpoint, timer, repos = {}, _LoadTimer(con, now), 0
         batcher = PageBatcher(timer.load, batch_records)
         for page in pull_function(spec.kind)(spec.settings, read_state(con, spec.name)):
-            batcher.add(page.records)
+            batcher.add(page.records, page.seen)
             outcome.pages += 1
             repos += sum(isinstance(r, GithubRepo) for r in page.records)
             checkpoint.update(page.checkpoint)
@@ -155,11 +155,11 @@ class _LoadTimer:
         self.con, self.now = con, now
         self.seconds, self.records, self.loads = 0.0, 0, 0
 
-    def load(self, records: list) -> int:
+    def load(self, records: list, seen: dict | None = None) -> int:
         from warehouse import load_page
 
         t0 = time.perf_counter()
-        load_page(self.con, records, now=self.now)
+        load_page(self.con, records, now=self.now, seen=seen)
         self.seconds += time.perf_counter() - t0
         self.records += len(records)
         self.loads += 1

@@ -315,7 +315,7 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
     """The body of the flow (callable from a running flow)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     batch_records = load_batch_records(config.options)
-    build = NightlyBuild(config.warehouse_path)
+    build = NightlyBuild(config.warehouse_path, memory_limit=config.memory_limit)
     con = build.open()
     try:
         ctx = NightContext(con, new_run_id(), now, progress, load_batch_records=batch_records)
