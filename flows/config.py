@@ -135,6 +135,9 @@ def parse_config(data: dict, *, path: Path | None = None, db: str | Path | None 
     if not isinstance(sources, dict) or not sources:
         raise ConfigError("sources: at least one source table is required ([sources.arxiv], [[sources.conferences]], ...)")
     memory_limit = _memory_limit(warehouse.get("memory_limit", DEFAULT_MEMORY_LIMIT))
+    if not isinstance(data.get("flow", {}), dict):
+        raise ConfigError("flow: expected a table")
+    load_batch_records(data)   # checked before any work, like every other key
     ranking = data.get("ranking", {})
     roles = ranking.get("roles_file") if isinstance(ranking, dict) else None
     export_dir = data.get("export", {}).get("dir") if isinstance(data.get("export"), dict) else None
@@ -147,6 +150,24 @@ def parse_config(data: dict, *, path: Path | None = None, db: str | Path | None 
         options={k: v for k, v in data.items() if k not in ("warehouse", "sources")},
         memory_limit=memory_limit,
     )
+
+
+DEFAULT_LOAD_BATCH_RECORDS = 5_000
+MAX_LOAD_BATCH_RECORDS = 200_000
+
+
+def load_batch_records(options: dict[str, Any]) -> int:
+    """``[flow] load_batch_records``: how many records of consecutive pages one load coalesces.
+
+    Why: every ``load_page`` pays a fixed cost (one transaction and one
+    ``MERGE`` per raw table, ≈ 20–100 ms here) and the GitHub crawl yields
+    one small page per repository; 1 loads page by page.  Capped so the
+    buffer's memory stays bounded.
+    """
+    value = options.get("flow", {}).get("load_batch_records", DEFAULT_LOAD_BATCH_RECORDS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LOAD_BATCH_RECORDS:
+        raise ConfigError(f"flow.load_batch_records: must be 1..{MAX_LOAD_BATCH_RECORDS}, got {value!r}")
+    return value
 
 
 def _memory_limit(value: Any) -> str:

@@ -21,7 +21,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows.config import AppConfig, ConfigError, SourceSpec, load_config
+from flows.config import (  # noqa: F401 - the batch setting is re-exported for callers of the flow
+    DEFAULT_LOAD_BATCH_RECORDS, MAX_LOAD_BATCH_RECORDS, AppConfig, ConfigError, SourceSpec, load_batch_records, load_config,
+)
 from flows.feedback import merge_feedback
 from flows.privacy import apply_suppressions, night_privacy
 from flows.wiring import pull_function
@@ -44,24 +46,6 @@ def pause_for_tests(step: str) -> None:
     if os.environ.get(PAUSE_ENV) == step:
         logger.warning("test pause at %s", step)
         time.sleep(600)
-
-
-DEFAULT_LOAD_BATCH_RECORDS = 5_000
-MAX_LOAD_BATCH_RECORDS = 200_000
-
-
-def load_batch_records(options: dict[str, Any]) -> int:
-    """``[flow] load_batch_records``: how many records of consecutive pages one load coalesces.
-
-    Why: every ``load_page`` pays a fixed cost (one transaction and one
-    ``MERGE`` per raw table, ≈ 20–100 ms here) and the GitHub crawl yields
-    one small page per repository; 1 loads page by page.  Capped so the
-    buffer's memory stays bounded.
-    """
-    value = options.get("flow", {}).get("load_batch_records", DEFAULT_LOAD_BATCH_RECORDS)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LOAD_BATCH_RECORDS:
-        raise ConfigError(f"flow.load_batch_records: must be 1..{MAX_LOAD_BATCH_RECORDS}, got {value!r}")
-    return value
 
 
 Seen = dict[str, tuple[str, ...]]  # `sources.records.Page.seen`: kind -> keys confirmed unchanged

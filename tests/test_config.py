@@ -33,6 +33,7 @@ def test_db_override_wins(tmp_path):
     ('[warehouse]\npath="x"\n[sources.arxiv]\nqueries=["a"]\nbase_url="ftp://x"\n', "sources.arxiv.base_url"),
     ('[warehouse]\npath="x"\nmemory_limit="lots"\n[sources.arxiv]\nqueries=["a"]\n', "warehouse.memory_limit"),
     ('[warehouse]\npath="x"\nmemory_limit=4\n[sources.arxiv]\nqueries=["a"]\n', "warehouse.memory_limit"),
+    ('[warehouse]\npath="x"\n[flow]\nload_batch_records=0\n[sources.arxiv]\nqueries=["a"]\n', "flow.load_batch_records"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as info:
