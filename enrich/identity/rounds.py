@@ -314,21 +314,86 @@ FROM w""", [p.prior_weight, p.accept_weight])
 def _merge(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, number: int) -> tuple[int, int, list[tuple]]:
     """Union accepted cluster pairs, strongest first, through the guards.
 
-    A cluster merges at most once per round: its profile was computed before
-    the round, so a second merge (A~B, then B~C) would join A and C without
-    anyone comparing them (Jennifer and John Smith through one "J. Smith")."""
-    rows = con.execute('''SELECT "identity_a", "identity_b", "confidence", "reason" FROM "_ir_cpairs"
+    A second merge of a cluster in the same round (A~B, then B~C) joins A and
+    C although nobody compared them (Jennifer and John Smith through one
+    "J. Smith"). It is allowed only when nothing separates the groups it
+    joins (`_Separation`: conflicting full names, employers that never agree,
+    disjoint research fields); otherwise it waits for the next round, where
+    the merged profile is compared as a whole. Why allow it at all: a
+    prolific author's many records would otherwise need one round per
+    doubling, each re-scoring every touched pair."""
+    rows = con.execute('''SELECT "identity_a", "identity_b", "ca", "cb", "confidence", "reason" FROM "_ir_cpairs"
                           ORDER BY "weight" DESC, "identity_a", "identity_b"''').fetchall()
+    separation = _Separation.load(con)
     merged = refused = 0
-    accepted, changed = [], set()
-    for a, b, confidence, reason in rows:
+    accepted = []
+    for a, b, ca, cb, confidence, reason in rows:
         ra, rb = uf.find(a), uf.find(b)
-        if ra == rb or ra in changed or rb in changed:
+        if ra == rb or not separation.allows(ra, rb, ca, cb):
             continue
         if uf.union(a, b):
-            changed.add(uf.find(a))
+            separation.joined(ra, rb, uf.find(a), ca, cb)
             merged += 1
             accepted.append((min(a, b), max(a, b), confidence, f"round {number}: {reason}", METHOD))
         else:
             refused += 1
     return merged, refused, accepted
+
+
+class _Separation:
+    """What can separate two groups without scoring them: full names with the
+    same family name and incompatible first names, affiliations that never
+    match, disjoint research fields -- the negative signals of WEIGHTS_SQL,
+    checked conservatively (exact strings, token containment): any doubt
+    defers the merge to the next round."""
+
+    def __init__(self, profiles: dict[str, tuple[frozenset, frozenset, frozenset]]):
+        self.profiles = profiles
+        self.merged_now: dict[str, tuple[set, set, set]] = {}   # root -> union of its groups' signals this round
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> "_Separation":
+        rows = con.execute('''
+SELECT p."cid", coalesce(p."full_names", []), coalesce(p."affils", []), coalesce(p."fields", [])
+FROM "_ir_cprof" p
+WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpairs")''').fetchall()
+        return cls({cid: (frozenset(n), frozenset(a), frozenset(f)) for cid, n, a, f in rows})
+
+    def _signals(self, root: str, cid: str) -> tuple:
+        return self.merged_now.get(root) or self.profiles.get(cid, (frozenset(), frozenset(), frozenset()))
+
+    def allows(self, ra: str, rb: str, ca: str, cb: str) -> bool:
+        if ra not in self.merged_now and rb not in self.merged_now:
+            return True   # both as scored: the pair's own weight decided
+        (na, aa, fa), (nb, ab, fb) = self._signals(ra, ca), self._signals(rb, cb)
+        return not (_names_conflict(na, nb) or _affils_disagree(aa, ab) or (fa and fb and not fa & fb))
+
+    def joined(self, ra: str, rb: str, root: str, ca: str, cb: str) -> None:
+        (na, aa, fa), (nb, ab, fb) = self._signals(ra, ca), self._signals(rb, cb)
+        self.merged_now.pop(ra, None)
+        self.merged_now.pop(rb, None)
+        self.merged_now[root] = (set(na) | nb, set(aa) | ab, set(fa) | fb)
+
+
+def _names_conflict(xs, ys) -> bool:
+    """'last|first' full names: same family name, neither first name a prefix of the other."""
+    for x in xs:
+        last_x, _, first_x = x.partition("|")
+        for y in ys:
+            last_y, _, first_y = y.partition("|")
+            if last_x == last_y and not (first_x.startswith(first_y) or first_y.startswith(first_x)):
+                return True
+    return False
+
+
+def _affils_disagree(xs, ys) -> bool:
+    """Both sides name employers and none matches (equal, or one's tokens contained in the other's)."""
+    if not xs or not ys:
+        return False
+    for x in xs:
+        tx = set(x.split())
+        for y in ys:
+            ty = set(y.split())
+            if x == y or tx <= ty or ty <= tx:
+                return False
+    return True
