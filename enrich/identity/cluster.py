@@ -17,11 +17,18 @@ import duckdb
 from enrich.identity.steps import run
 
 
-@dataclass
+_NONE: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class _Cluster:
-    logins: set[str] = field(default_factory=set)
-    orcids: set[str] = field(default_factory=set)
-    works: set[str] = field(default_factory=set)
+    """A root's exclusive keys. Slotted, with one shared empty set: at a
+    million identities most clusters carry no key, and three empty sets
+    each would cost more memory than the identifiers themselves."""
+
+    logins: frozenset[str] = _NONE
+    orcids: frozenset[str] = _NONE
+    works: frozenset[str] = _NONE
     members: list[str] = field(default_factory=list)
 
 
@@ -66,9 +73,12 @@ class GuardedUnionFind:
         if len(a.members) < len(b.members):
             ra, rb, a, b = rb, ra, b, a
         self.parent[rb] = ra
-        a.logins |= b.logins
-        a.orcids |= b.orcids
-        a.works |= b.works
+        if b.logins:
+            a.logins = a.logins | b.logins
+        if b.orcids:
+            a.orcids = a.orcids | b.orcids
+        if b.works:
+            a.works = a.works | b.works
         a.members.extend(b.members)
         del self.data[rb]
         return True
@@ -93,11 +103,11 @@ WHERE s."kind" = 'orcid'
 UNION ALL
 SELECT ids."identity_id", 'work', w."source" || '|' || w."work_key"
 FROM ids JOIN "_ir_works" w USING ("identity_id") WHERE w."n_people" > 1''').fetchall()
-    out: dict[str, _Cluster] = {}
+    keys: dict[str, dict[str, set[str]]] = {}
     for identity_id, kind, value in rows:
-        c = out.setdefault(identity_id, _Cluster(members=[identity_id]))
-        {"login": c.logins, "orcid": c.orcids, "work": c.works}[kind].add(value)
-    return out
+        keys.setdefault(identity_id, {}).setdefault(kind, set()).add(value)
+    return {i: _Cluster(frozenset(k.get("login", ())), frozenset(k.get("orcid", ())), frozenset(k.get("work", ())),
+                        [i]) for i, k in keys.items()}
 
 
 def combine_pairs(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
