@@ -48,8 +48,9 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         logger.info("identity: cluster round %d merged %d cluster pairs (%d refused)", number, merged, blocked)
         if not merged:
             break
-        changed = _changed_members(uf, {uf.find(a) for a, *_ in pairs})
-        write_membership(con, uf)
+        roots = {uf.find(a) for a, *_ in pairs}
+        changed = _changed_members(uf, roots)
+        write_membership(con, uf, roots)
         remember_reach(con)
         touched_blocks(con, changed)
         worth_scoring(con, changed, p)
@@ -65,8 +66,8 @@ def round_candidates(con: duckdb.DuckDBPyConnection, source: str) -> None:
     already saw exactly these profiles, so they are left out."""
     run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_ir_rcand" AS
-SELECT c."identity_a", c."identity_b"
-FROM {source} c JOIN "_ir_features" f USING ("identity_a", "identity_b")
+SELECT c."pair_id", c."identity_a", c."identity_b"
+FROM {source} c JOIN "_ir_features" f USING ("pair_id")
 WHERE NOT (f."name_level" = 0 OR (coalesce(NOT f."affil_agree", FALSE) AND f."shared_coauthors" = 0))
    OR c."identity_a" IN (SELECT "identity_id" FROM "_ir_cmap")
    OR c."identity_b" IN (SELECT "identity_id" FROM "_ir_cmap")''')
@@ -106,10 +107,12 @@ _TF_GAIN = 4
 
 def remember_reach(con: duckdb.DuckDBPyConnection) -> None:
     """`_ir_reach`: per scored cluster pair, the best weight it could reach
-    while both clusters stay as they are (kept across rounds, latest wins)."""
-    run(con, '''CREATE TEMP TABLE IF NOT EXISTS "_ir_reach" ("ca" VARCHAR, "cb" VARCHAR, "reach" DOUBLE,
-                PRIMARY KEY ("ca", "cb"))''')
-    run(con, f'''INSERT OR REPLACE INTO "_ir_reach"
+    while both clusters stay as they are. Appended every round without a key
+    (an index on millions of pairs costs more than it saves); a pair scored in
+    several rounds counts with its highest reach, which can only re-score
+    more, never less."""
+    run(con, 'CREATE TEMP TABLE IF NOT EXISTS "_ir_reach" ("ca" VARCHAR, "cb" VARCHAR, "reach" DOUBLE)')
+    run(con, f'''INSERT INTO "_ir_reach"
                   SELECT "ca", "cb", "weight" - "w_tf" - "w_rare" + {_TF_GAIN} FROM "_ir_cscored"''')
 
 
@@ -125,15 +128,16 @@ def worth_scoring(con: duckdb.DuckDBPyConnection, changed: list[str], p: Params)
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_rscore" AS
 WITH placed AS (
-    SELECT c."identity_a", c."identity_b",
+    SELECT c."pair_id", c."identity_a", c."identity_b",
            coalesce(ma."cluster_id", c."identity_a") AS "ca", coalesce(mb."cluster_id", c."identity_b") AS "cb"
     FROM "_ir_rcand" c
     LEFT JOIN "_ir_cmap" ma ON ma."identity_id" = c."identity_a"
     LEFT JOIN "_ir_cmap" mb ON mb."identity_id" = c."identity_b"
 )
-SELECT x."identity_a", x."identity_b"
+SELECT x."pair_id", x."identity_a", x."identity_b"
 FROM placed x
-LEFT JOIN "_ir_reach" r ON r."ca" = least(x."ca", x."cb") AND r."cb" = greatest(x."ca", x."cb")
+LEFT JOIN (SELECT "ca", "cb", max("reach") AS "reach" FROM "_ir_reach" GROUP BY ALL) r
+       ON r."ca" = least(x."ca", x."cb") AND r."cb" = greatest(x."ca", x."cb")
 WHERE x."ca" <> x."cb"
   AND (r."reach" IS NULL OR r."reach" >= ?
        OR x."identity_a" IN (SELECT "identity_id" FROM "_ir_changed_arrow")
@@ -141,14 +145,25 @@ WHERE x."ca" <> x."cb"
     con.unregister("_ir_changed_arrow")
 
 
-def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
+def write_membership(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, changed: set[str] | None = None) -> None:
     """`_ir_cmap`: identity -> current cluster, for multi-record clusters only
-    (a record absent from it is its own cluster)."""
-    rows = [(m, uf.find(m)) for root, c in uf.data.items() if len(c.members) > 1 for m in c.members]
-    table = pa.table({"identity_id": [r[0] for r in rows], "cluster_id": [r[1] for r in rows]},
-                     schema=pa.schema([("identity_id", pa.string()), ("cluster_id", pa.string())]))
+    (a record absent from it is its own cluster). After a round only the
+    members of the clusters that merged are rewritten: everyone else's
+    cluster is what it was."""
+    roots = changed if changed is not None else [r for r, c in uf.data.items() if len(c.members) > 1]
+    ids: list[str] = []
+    cids: list[str] = []
+    for root in roots:
+        members = uf.data[root].members
+        ids.extend(members)
+        cids.extend([root] * len(members))
+    table = pa.table({"identity_id": pa.array(ids, pa.string()), "cluster_id": pa.array(cids, pa.string())})
     con.register("_ir_cmap_arrow", table)
-    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cmap" AS SELECT * FROM "_ir_cmap_arrow"')
+    if changed is None:
+        run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cmap" AS SELECT * FROM "_ir_cmap_arrow"')
+    else:
+        run(con, 'DELETE FROM "_ir_cmap" WHERE "identity_id" IN (SELECT "identity_id" FROM "_ir_cmap_arrow")')
+        run(con, 'INSERT INTO "_ir_cmap" SELECT * FROM "_ir_cmap_arrow"')
     con.unregister("_ir_cmap_arrow")
 
 
@@ -217,7 +232,7 @@ pairs AS (
              AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
              AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
     FROM "_ir_rscore" c
-    JOIN "_ir_features" f USING ("identity_a", "identity_b")
+    JOIN "_ir_features" f USING ("pair_id")
     JOIN named na ON na."identity_id" = c."identity_a"
     JOIN named nb ON nb."identity_id" = c."identity_b"
     LEFT JOIN tf_fl fa ON fa."fl_key" = na."fl_key"
@@ -345,22 +360,41 @@ class _Separation:
     same family name and incompatible first names, affiliations that never
     match, disjoint research fields -- the negative signals of WEIGHTS_SQL,
     checked conservatively (exact strings, token containment): any doubt
-    defers the merge to the next round."""
+    defers the merge to the next round.
 
-    def __init__(self, profiles: dict[str, tuple[frozenset, frozenset, frozenset]]):
-        self.profiles = profiles
-        self.merged_now: dict[str, tuple[set, set, set]] = {}   # root -> union of its groups' signals this round
+    Profiles are read lazily from an arrow table: only a cluster's second
+    merge in a round needs them, and turning a million list rows into Python
+    sets up front cost more than the whole check."""
+
+    _EMPTY = (frozenset(), frozenset(), frozenset())
+
+    def __init__(self, table: pa.Table):
+        self.row = {cid: i for i, cid in enumerate(table.column("cid").to_pylist())}
+        self.columns = [table.column(name) for name in ("full_names", "affils", "fields")]
+        self.cache: dict[str, tuple[frozenset, frozenset, frozenset]] = {}
+        self.merged_now: dict[str, list[str]] = {}   # root -> the groups (cluster ids) it joined this round
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> "_Separation":
-        rows = con.execute('''
-SELECT p."cid", coalesce(p."full_names", []), coalesce(p."affils", []), coalesce(p."fields", [])
-FROM "_ir_cprof" p
-WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpairs")''').fetchall()
-        return cls({cid: (frozenset(n), frozenset(a), frozenset(f)) for cid, n, a, f in rows})
+        return cls(con.sql('''
+SELECT p."cid", p."full_names", p."affils", p."fields" FROM "_ir_cprof" p
+WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpairs")''').to_arrow_table())
 
-    def _signals(self, root: str, cid: str) -> tuple:
-        return self.merged_now.get(root) or self.profiles.get(cid, (frozenset(), frozenset(), frozenset()))
+    def _profile(self, cid: str) -> tuple[frozenset, frozenset, frozenset]:
+        if cid not in self.cache:
+            i = self.row.get(cid)
+            self.cache[cid] = self._EMPTY if i is None else tuple(
+                frozenset(column[i].as_py() or ()) for column in self.columns)
+        return self.cache[cid]
+
+    def _signals(self, root: str, cid: str) -> tuple[set, set, set]:
+        names, affils, fields = set(), set(), set()
+        for group in self.merged_now.get(root, [cid]):
+            n, a, f = self._profile(group)
+            names |= n
+            affils |= a
+            fields |= f
+        return names, affils, fields
 
     def allows(self, ra: str, rb: str, ca: str, cb: str) -> bool:
         if ra not in self.merged_now and rb not in self.merged_now:
@@ -369,10 +403,8 @@ WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpai
         return not (_names_conflict(na, nb) or _affils_disagree(aa, ab) or (fa and fb and not fa & fb))
 
     def joined(self, ra: str, rb: str, root: str, ca: str, cb: str) -> None:
-        (na, aa, fa), (nb, ab, fb) = self._signals(ra, ca), self._signals(rb, cb)
-        self.merged_now.pop(ra, None)
-        self.merged_now.pop(rb, None)
-        self.merged_now[root] = (set(na) | nb, set(aa) | ab, set(fa) | fb)
+        groups = self.merged_now.pop(ra, [ca]) + self.merged_now.pop(rb, [cb])
+        self.merged_now[root] = groups
 
 
 def _names_conflict(xs, ys) -> bool:

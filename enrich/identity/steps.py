@@ -395,6 +395,8 @@ FROM "_ir_works" a JOIN "_ir_works" b
   ON a."title_key" = b."title_key" AND a."source" <> b."source" AND a."identity_id" < b."identity_id"
 WHERE a."n_same_title" = 1 AND b."n_same_title" = 1 AND strpos(a."title_key", ' ') > 0''', [p.max_block])
     _login_candidates(con, p)
+    run(con, '''CREATE OR REPLACE TEMP TABLE "_ir_cand" AS   -- an integer key: the rounds join pairs by it
+                  SELECT row_number() OVER () AS "pair_id", "identity_a", "identity_b" FROM "_ir_cand"''')
     skipped = con.execute('''
         SELECT count(*) FROM (SELECT "fl_key" FROM "_ir_names" WHERE "fl_key" IS NOT NULL
                               GROUP BY 1 HAVING count(*) > ?)''', [p.max_block]).fetchone()[0]
@@ -447,7 +449,7 @@ same_work AS (
            OR abs(a."happened_on" - b."happened_on") <= ?)
     GROUP BY 1, 2
 )
-SELECT c."identity_a", c."identity_b",
+SELECT c."pair_id", c."identity_a", c."identity_b",
        na."name" AS "name_a", nb."name" AS "name_b",
        "ir_pair_level"(na."tokens", nb."tokens", na."raw_tokens", nb."raw_tokens",
                            na."login_only", nb."login_only") AS "name_level",
