@@ -217,34 +217,42 @@ LEFT JOIN "_ir_coauthors" co USING ("identity_id")
 WHERE m."cid" NOT IN (SELECT "cluster_id" FROM multi) AND m."cid" IN (SELECT "cid" FROM "_ir_cscope")''')
 
 
-CANDIDATES_SQL = '''
+NAMED_SQL = '''
+CREATE OR REPLACE TEMP TABLE "_ir_named" AS
 WITH named AS (
     SELECT m."cid", n."identity_id", n."tokens", n."fl_key", n."init_key"
     FROM "_ir_cm" m JOIN "_ir_names" n USING ("identity_id")
 ), tf_fl AS (SELECT "fl_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "fl_key" IS NOT NULL GROUP BY 1),
-tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1),
-pairs AS (
-    SELECT na."cid" AS "ca", nb."cid" AS "cb", c."identity_a", c."identity_b",
-           f."name_level", f."raw_equal", f."name_a", f."name_b", f."ambiguous_initial",
-           CASE WHEN length(na."tokens"[1]) >= 2 AND length(nb."tokens"[1]) >= 2
-                THEN coalesce(fa."tf", 1) ELSE coalesce(ia."tf", 1) END AS "tf",
-           length(na."tokens"[1]) >= 3 AND length(nb."tokens"[1]) >= 3
-             AND na."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames")
-             AND nb."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon"
+tf_init AS (SELECT "init_key", count(DISTINCT "cid") AS "tf" FROM named WHERE "init_key" IS NOT NULL GROUP BY 1)
+SELECT named."cid", named."identity_id", length(named."tokens"[1]) AS "first_len",
+       coalesce(fa."tf", 1) AS "tf_fl", coalesce(ia."tf", 1) AS "tf_init",
+       named."tokens"[-1] NOT IN (SELECT "surname" FROM "_ir_common_surnames") AS "uncommon_surname"
+FROM named
+LEFT JOIN tf_fl fa ON fa."fl_key" = named."fl_key"
+LEFT JOIN tf_init ia ON ia."init_key" = named."init_key"'''
+
+CANDIDATES_SQL = '''
+WITH pairs AS (
+    SELECT least(na."cid", nb."cid") AS "ca", greatest(na."cid", nb."cid") AS "cb", c."pair_id",
+           f."name_level" * 10 + f."raw_equal"::INT AS "k", c."identity_a", c."identity_b",
+           CASE WHEN na."first_len" >= 2 AND nb."first_len" >= 2 THEN na."tf_fl" ELSE na."tf_init" END AS "tf",
+           na."first_len" >= 3 AND nb."first_len" >= 3
+             AND na."uncommon_surname" AND nb."uncommon_surname" AS "uncommon"
     FROM "_ir_rscore" c
     JOIN "_ir_features" f USING ("pair_id")
-    JOIN named na ON na."identity_id" = c."identity_a"
-    JOIN named nb ON nb."identity_id" = c."identity_b"
-    LEFT JOIN tf_fl fa ON fa."fl_key" = na."fl_key"
-    LEFT JOIN tf_init ia ON ia."init_key" = na."init_key"
+    JOIN "_ir_named" na ON na."identity_id" = c."identity_a"
+    JOIN "_ir_named" nb ON nb."identity_id" = c."identity_b"
     WHERE na."cid" <> nb."cid"
+), best AS (  -- the best-named record pair of each cluster pair; ties broken by ids
+    SELECT "ca", "cb", arg_max(struct_pack(pair_id := "pair_id", tf := "tf", uncommon := "uncommon"),
+                               struct_pack(k := "k", a := "identity_a", b := "identity_b")) AS "b"
+    FROM pairs GROUP BY 1, 2
 )
-SELECT least("ca", "cb") AS "ca", greatest("ca", "cb") AS "cb",
-       arg_max(struct_pack(a := "identity_a", b := "identity_b", name_a := "name_a", name_b := "name_b",
-                           level := "name_level", raw_equal := "raw_equal", tf := "tf",
-                           ambiguous := "ambiguous_initial", uncommon := "uncommon"),
-               struct_pack(k := "name_level" * 10 + "raw_equal"::INT, a := "identity_a", b := "identity_b")) AS "best"
-FROM pairs GROUP BY 1, 2'''
+SELECT best."ca", best."cb",
+       struct_pack(a := f."identity_a", b := f."identity_b", name_a := f."name_a", name_b := f."name_b",
+                   level := f."name_level", raw_equal := f."raw_equal", tf := best."b".tf,
+                   ambiguous := f."ambiguous_initial", uncommon := best."b".uncommon) AS "best"
+FROM best JOIN "_ir_features" f ON f."pair_id" = best."b".pair_id'''
 
 WEIGHTS_SQL = '''
 SELECT c."ca", c."cb", c."best",
@@ -282,6 +290,7 @@ def score(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     Same scale as the pair rules (threshold `accept_weight`, names alone never
     enough), plus two separating signals only visible on clusters: disjoint
     research fields and incompatible full first names."""
+    run(con, NAMED_SQL)
     run(con, f'CREATE OR REPLACE TEMP TABLE "_ir_ccand" AS {CANDIDATES_SQL}')
     run(con, f"""
 CREATE OR REPLACE TEMP TABLE "_ir_cscored" AS
