@@ -371,15 +371,15 @@ class _Separation:
     checked conservatively (exact strings, token containment): any doubt
     defers the merge to the next round.
 
-    Profiles are read lazily from an arrow table: only a cluster's second
-    merge in a round needs them, and turning a million list rows into Python
-    sets up front cost more than the whole check."""
+    Profiles become sets lazily: only a cluster's second merge in a round
+    needs them, and building a million sets up front cost more than the
+    whole check."""
 
     _EMPTY = (frozenset(), frozenset(), frozenset())
 
     def __init__(self, table: pa.Table):
         self.row = {cid: i for i, cid in enumerate(table.column("cid").to_pylist())}
-        self.columns = [table.column(name) for name in ("full_names", "affils", "fields")]
+        self.columns = [table.column(name).to_pylist() for name in ("full_names", "affils", "fields")]
         self.cache: dict[str, tuple[frozenset, frozenset, frozenset]] = {}
         self.merged_now: dict[str, list[str]] = {}   # root -> the groups (cluster ids) it joined this round
 
@@ -393,7 +393,7 @@ WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpai
         if cid not in self.cache:
             i = self.row.get(cid)
             self.cache[cid] = self._EMPTY if i is None else tuple(
-                frozenset(column[i].as_py() or ()) for column in self.columns)
+                frozenset(column[i] or ()) for column in self.columns)
         return self.cache[cid]
 
     def _signals(self, root: str, cid: str) -> tuple[set, set, set]:
