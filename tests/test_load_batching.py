@@ -71,7 +71,7 @@ def failing_source(pages: list[Page], error: Exception):
 
 
 def count(con, table: str) -> int:
-    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]  # fully read: DuckDB 2.0 blocks the connection on a half-read result
 
 
 # --- a source failing after several small pages ---------------------------------------------

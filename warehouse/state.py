@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import duckdb
+import pyarrow as pa
 
 
 def read_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -18,13 +19,21 @@ def read_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
 
 
 def save_state(con: duckdb.DuckDBPyConnection, source: str, state: dict[str, str]) -> None:
-    """Upsert the given keys; keys not mentioned keep their stored values."""
+    """Upsert the given keys; keys not mentioned keep their stored values.
+
+    One statement over an arrow batch: a GitHub crawl keeps a few keys per
+    repository, and row-by-row ``executemany`` took ~25 ms per key."""
     if not state:
         return
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.executemany(
-        'INSERT INTO "source_state" ("source", "key", "value", "updated_at") VALUES (?, ?, ?, ?) '
-        'ON CONFLICT ("source", "key") DO UPDATE SET "value" = excluded."value", '
-        '"updated_at" = excluded."updated_at"',
-        [[source, key, value, now] for key, value in state.items()],
-    )
+    batch = pa.table({"key": pa.array(list(state), pa.string()),
+                      "value": pa.array([state[k] for k in state], pa.string())})
+    con.register("_state_batch", batch)
+    try:
+        con.execute(
+            'INSERT INTO "source_state" ("source", "key", "value", "updated_at") '
+            'SELECT ?, "key", "value", ? FROM "_state_batch" '
+            'ON CONFLICT ("source", "key") DO UPDATE SET "value" = excluded."value", '
+            '"updated_at" = excluded."updated_at"', [source, now]).fetchall()
+    finally:
+        con.unregister("_state_batch")
