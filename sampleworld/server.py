@@ -79,6 +79,7 @@ class _Index:
 
     def __init__(self, world: World, night: int) -> None:
         self.night = night
+        self.rendered: dict[tuple[str, str], list[dict]] = {}  # pretalx lists, rendered once per night
         self.papers = sorted((p for p in world.papers if p.night <= night),
                              key=lambda p: (p.published, p.paper_id), reverse=True)
         self.paper_by_id = {p.paper_id: p for p in self.papers}
@@ -625,12 +626,15 @@ def _pretalx(index: _Index, page_url: str, parts: list[str], params: dict) -> Re
         return _json({"name": {"en": view.conf.title}, "slug": view.conf.slug, "date_from": view.conf.start_date,
                       "is_public": True, "timezone": "Europe/Berlin"})
     endpoint = parts[3]
-    if endpoint == "speakers":
-        items = [CF.pretalx_speaker(s, view.talks_of.get(s.key, [])) for s in view.speakers]
-    elif endpoint in ("talks", "submissions"):
-        items = [CF.pretalx_talk(t, view.speaker_by_key) for t in view.talks]
-    else:
+    if endpoint not in ("speakers", "talks", "submissions"):
         return _json({"detail": "Not found."}, 404)
+    items = index.rendered.get((parts[2], endpoint))
+    if items is None:  # rendering every item for every page made a 25k-speaker event quadratic
+        if endpoint == "speakers":
+            items = [CF.pretalx_speaker(s, view.talks_of.get(s.key, [])) for s in view.speakers]
+        else:
+            items = [CF.pretalx_talk(t, view.speaker_by_key) for t in view.talks]
+        index.rendered[(parts[2], endpoint)] = items
     if len(parts) == 5:  # single object by code
         match = [i for i in items if i["code"] == parts[4]]
         return _json(match[0]) if match else _json({"detail": "Not found."}, 404)

@@ -120,11 +120,11 @@ def unique_links(links: Iterable[Link | None]) -> tuple[Link, ...]:
 
 def unique(values: Iterable[Any]) -> tuple[str, ...]:
     """Stripped, non-empty strings, de-duplicated, order kept."""
-    out: list[str] = []
+    out: dict[str, None] = {}   # insertion-ordered; a list's `in` made long speaker lists quadratic
     for value in values:
         value = text(value)
-        if value and value not in out:
-            out.append(value)
+        if value:
+            out.setdefault(value)
     return tuple(out)
 
 

@@ -45,7 +45,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable, Iterator
+from dataclasses import replace
+from typing import Collection, Iterable, Iterator
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -83,15 +84,17 @@ def parse_page(body: bytes | str, settings: ConferenceSettings) -> tuple[list[Sp
         )
     speakers: dict[str, Speaker] = {}
     talks: dict[str, Talk] = {}
+    talk_speakers: dict[str, dict[str, None]] = {}   # co-speakers collected once, not re-merged per block
     for block in blocks:
-        speaker = _speaker(block, settings, set(speakers))
+        speaker = _speaker(block, settings, speakers.keys())  # a view: copying the keys per block was quadratic
         if speaker is None:
             continue
         block_talks = _talks(block, settings, speaker.speaker_key)
         for talk in block_talks:
             talks[talk.talk_key] = _merge_talk(talks.get(talk.talk_key), talk)
+            talk_speakers.setdefault(talk.talk_key, {}).setdefault(speaker.speaker_key)
         speakers[speaker.speaker_key] = _with_talks(speaker, [t.talk_key for t in block_talks])
-    return list(speakers.values()), list(talks.values())
+    return list(speakers.values()), [replace(t, speaker_keys=tuple(talk_speakers[k])) for k, t in talks.items()]
 
 
 def _soup(body: bytes | str, settings: ConferenceSettings) -> BeautifulSoup:
@@ -103,7 +106,7 @@ def _soup(body: bytes | str, settings: ConferenceSettings) -> BeautifulSoup:
         raise ParseError(f"{settings.name}: {settings.url}: not parseable as HTML ({exc})") from None
 
 
-def _speaker(block: Tag, settings: ConferenceSettings, taken: set[str]) -> Speaker | None:
+def _speaker(block: Tag, settings: ConferenceSettings, taken: Collection[str]) -> Speaker | None:
     sel = settings.selectors
     name = _first_text(block, sel["name"])
     if not name:
@@ -129,7 +132,7 @@ def _key_from_markup(block: Tag, sel: dict[str, str]) -> str | None:
     return c.text(value if isinstance(value, str) else None)
 
 
-def _unique_key(key: str, taken: set[str], settings: ConferenceSettings) -> str:
+def _unique_key(key: str, taken: Collection[str], settings: ConferenceSettings) -> str:
     if key not in taken:
         return key
     number = 2
@@ -182,11 +185,11 @@ def _abstract(title: Tag, title_ids: set[int]) -> str | None:
 
 
 def _merge_talk(known: Talk | None, talk: Talk) -> Talk:
+    """The first listing of a talk, with an abstract from a later one if it had none
+    (speaker keys are gathered separately by `parse_page`)."""
     if known is None:
         return talk
-    keys = c.unique([*known.speaker_keys, *talk.speaker_keys])
-    return Talk(known.source, known.talk_key, known.title, known.event, known.abstract or talk.abstract,
-                known.happened_on, known.url, known.track, keys)
+    return known if known.abstract or not talk.abstract else replace(known, abstract=talk.abstract)
 
 
 def _with_talks(speaker: Speaker, talk_keys: list[str]) -> Speaker:
@@ -234,7 +237,7 @@ def _strings(node) -> list[NavigableString]:
 def _visible_text(node) -> bool:
     if not isinstance(node, NavigableString) or isinstance(node, _NOT_TEXT):
         return False
-    return node.find_parent(_INVISIBLE) is None
+    return not any(parent.name in _INVISIBLE for parent in node.parents)  # find_parent is ~10x slower
 
 
 def _join(parts: list) -> str | None:
