@@ -37,3 +37,14 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def con():
+    """An in-memory warehouse with every migration applied (a test file may define its own ``con``)."""
+    from warehouse import connect, migrate
+
+    connection = connect()
+    migrate(connection)
+    yield connection
+    connection.close()

@@ -25,7 +25,7 @@ from sampleworld.server import serve
 from sources.github import checked_key, pull
 from sources.github.settings import GithubSettings
 from sources.records import GithubContribution, GithubRepo
-from warehouse import connect, load_page, migrate
+from warehouse import load_page
 
 TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_INCREMENTAL"
 NIGHT1, NIGHT2 = datetime(2026, 12, 1, 3, 0), datetime(2026, 12, 2, 3, 0)
@@ -87,14 +87,6 @@ def rows(con, table: str, with_stamps: bool = False) -> list[tuple]:
     cols = [c for c in cols if with_stamps or c not in ("first_seen", "last_seen")]
     quoted = ", ".join(f'"{c}"' for c in cols)
     return sorted(map(repr, con.execute(f'SELECT {quoted} FROM "{table}"').fetchall()))
-
-
-@pytest.fixture
-def con():
-    connection = connect()
-    migrate(connection)
-    yield connection
-    connection.close()
 
 
 # --- an unchanged night ----------------------------------------------------------------------

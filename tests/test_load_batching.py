@@ -51,14 +51,6 @@ def snapshot(con) -> dict[str, list[str]]:
     return out
 
 
-@pytest.fixture
-def con():
-    connection = connect()
-    migrate(connection)
-    yield connection
-    connection.close()
-
-
 def context(con, batch_records: int = 5_000) -> NightContext:
     return NightContext(con, "run-1", NIGHT1, load_batch_records=batch_records)
 

@@ -42,14 +42,6 @@ def sample_records():
     ]
 
 
-@pytest.fixture
-def con():
-    connection = connect()
-    migrate(connection)
-    yield connection
-    connection.close()
-
-
 def counts(con) -> dict[str, int]:
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in RAW_TABLES}
 
