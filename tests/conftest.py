@@ -1,8 +1,11 @@
 """Shared fixtures: ../shared data, an offline Prefect, the sample world."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -48,3 +51,17 @@ def con():
     migrate(connection)
     yield connection
     connection.close()
+
+
+@contextlib.contextmanager
+def local_http_server(handler_class, poll_interval: float = 0.02):
+    """Serve ``handler_class`` on a free 127.0.0.1 port in a daemon thread; yields the base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

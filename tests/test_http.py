@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from conftest import local_http_server
 
 from sources import http
 from sources.errors import ParseError, RateLimited, SourceError
@@ -55,14 +55,9 @@ def server():
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    script.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield script
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server(Handler) as base:
+        script.base = base
+        yield script
 
 
 def test_429_with_retry_after_then_200(server):

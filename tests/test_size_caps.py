@@ -14,11 +14,12 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
+from conftest import local_http_server
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
@@ -132,15 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture()
 def server():
     script = Script()
-    handler = type("Handler", (_Handler,), {"script": script})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    script.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield script
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server(type("Handler", (_Handler,), {"script": script})) as base:
+        script.base = base
+        yield script
 
 
 # --- arXiv ---------------------------------------------------------------------
