@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from enrich.identity import cluster as _cluster
+from enrich.identity import incremental as _incremental
 from enrich.identity import persons as _persons
 from enrich.identity import rounds as _rounds
 from enrich.identity import steps as _steps
@@ -48,48 +49,90 @@ class ResolveStats:
     aliases: int
     scorer: str
     seconds: float
+    mode: str = "full"        # full, incremental or unchanged (incremental.py)
+    changed: int = 0          # identities new, edited or gone since the last resolution
+    context: int = 0          # co-authors read (not re-decided) on an incremental night
 
 
 def resolve(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None,
-            scorer: str = "rules", params: Params | None = None) -> ResolveStats:
+            scorer: str = "rules", params: Params | None = None, mode: str = "auto") -> ResolveStats:
     """Resolve identities into persons on ``con`` (see module docstring).
 
     ``scorer`` picks the probabilistic part of the record-pair step: "rules"
     (hand-set weights, the default: it measured best) or "splink" (Splink 5,
     EM-trained). The cluster rounds after it always use the rule scale: they
-    compare groups, which Splink's per-record model does not describe."""
+    compare groups, which Splink's per-record model does not describe.
+
+    ``mode`` "auto" re-resolves only what changed since the last resolution
+    when little did (incremental.py); "full" always resolves everything."""
     if scorer not in SCORERS:
         raise ValueError(f"identity scorer must be one of {SCORERS}, got {scorer!r}")
+    if mode not in _incremental.MODES:
+        raise ValueError(f"identity resolution mode must be one of {_incremental.MODES}, got {mode!r}")
     started, p = time.monotonic(), params or Params()
     now = _naive_utc(now or datetime.now(timezone.utc))
-    _prepare(con, p)
+    _steps.create_macros(con)
+    _incremental.ensure_tables(con)
+    plan = _timed(_incremental.plan, con, p, scorer, now, mode)
+    logger.info("identity: %s resolution (%s)", plan.mode, plan.why)
+    if plan.mode == "unchanged":
+        result = _unchanged(con, plan, scorer, started)
+    else:
+        result = _resolve(con, p, scorer, now, plan, started)
+    _steps.drop_temp(con)
+    logger.info("identity resolution: %s", result)
+    return result
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, p: Params, scorer: str, now: datetime,
+             plan: _incremental.Plan, started: float) -> ResolveStats:
+    full = plan.mode == "full"
+    sizes = _prepare(con, p, full)
     _timed(_score, con, p, scorer)
     _cluster.combine_pairs(con, ["_ir_pairs_strong", "_ir_pairs_code", "_ir_pairs_hub", "_ir_pairs_scored"])
     uf, pairs, refused = _timed(_cluster.cluster, con)
     round_pairs, round_refused = _timed(_rounds.run_rounds, con, uf, p)
     roots, kept = _cluster.finish(uf, pairs + round_pairs)
     refused += round_refused
-    stats = _timed(_write, con, roots, kept, now)
-    result = ResolveStats(
+    stats = _timed(_write, con, roots, kept, now, full)
+    _incremental.save(con, p, scorer, now, full)
+    return ResolveStats(
         identities=stats["identities"], candidate_pairs=_count(con, "_ir_cand"),
         accepted_pairs=_count(con, "_ir_accepted"), refused_by_guard=refused, kept_pairs=len(kept),
         persons=stats["persons"], merged_identities=stats["merged"], new_persons=stats["new"],
-        aliases=stats["aliases"], scorer=scorer, seconds=round(time.monotonic() - started, 3))
-    _steps.drop_temp(con)
-    logger.info("identity resolution: %s", result)
-    return result
+        aliases=stats["aliases"], scorer=scorer, seconds=round(time.monotonic() - started, 3),
+        mode=plan.mode, changed=plan.changed, context=sizes.get("context", 0))
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, p: Params) -> None:
-    """Named steps up to the comparison vectors (all temp tables)."""
-    _steps.create_macros(con)
+def _unchanged(con: duckdb.DuckDBPyConnection, plan: _incremental.Plan, scorer: str,
+               started: float) -> ResolveStats:
+    """Nothing changed: last night's persons stand, nothing is rewritten."""
+    (persons,) = con.execute('SELECT count(DISTINCT "person_id") FROM "identity_person"').fetchone()
+    (identities,) = con.execute('SELECT count(*) FROM "_ir_fp"').fetchone()
+    return ResolveStats(identities=identities, candidate_pairs=0, accepted_pairs=0, refused_by_guard=0,
+                        kept_pairs=0, persons=persons, merged_identities=identities - persons, new_persons=0,
+                        aliases=0, scorer=scorer, seconds=round(time.monotonic() - started, 3),
+                        mode=plan.mode, changed=0)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, p: Params, full: bool) -> dict[str, int]:
+    """Named steps up to the comparison vectors (all temp tables); on an
+    incremental night the steps after `names` read only the scope."""
     _steps.load_nicknames(con)
     _steps.load_surnames(con)
+    _timed(_steps.names, con)
+    sizes = _timed(_incremental.full_sources if full else _incremental.scoped_sources, con) or {}
+    if sizes:
+        logger.info("identity: incremental scope %d identities re-decided, %d read as context",
+                    sizes["scope"], sizes["context"])
     for step in _PREPARE_STEPS:
         _timed(step, con, p) if step in _WITH_PARAMS else _timed(step, con)
+        if step is _steps.name_candidates and not full:
+            _incremental.restrict_pairs(con, ["_ir_pairs_strong", "_ir_pairs_code", "_ir_pairs_hub", "_ir_cand"])
+    return sizes
 
 
-_PREPARE_STEPS = (_steps.names, _steps.handles, _steps.strong_values, _steps.strong_pairs,
+_PREPARE_STEPS = (_steps.handles, _steps.strong_values, _steps.strong_pairs,
                   _steps.paper_code_pairs, _steps.hub_paper_pairs, _steps.works, _steps.topics,
                   _steps.ambiguous_initials, _steps.fields, _steps.coauthors, _steps.name_candidates,
                   _steps.features)
@@ -115,12 +158,15 @@ def _score(con: duckdb.DuckDBPyConnection, p: Params, scorer: str) -> None:
 
 
 def _write(con: duckdb.DuckDBPyConnection, roots: dict[str, str], kept: list[tuple],
-           now: datetime) -> dict[str, int]:
-    ids = [r[0] for r in con.execute('SELECT "identity_id" FROM "_ir_names" ORDER BY 1').fetchall()]
+           now: datetime, full: bool) -> dict[str, int]:
+    """Persons for the identities resolved tonight (all, or the incremental
+    scope: context identities keep theirs)."""
+    scope = "" if full else 'WHERE "identity_id" IN (SELECT "identity_id" FROM "_ir_scope" WHERE "resolvable")'
+    ids = [r[0] for r in con.execute(f'SELECT "identity_id" FROM "_ir_names" {scope} ORDER BY 1').fetchall()]
     current, age = _persons.existing_persons(con)
     result = _persons.assign(ids, roots, kept, current, age)
     _persons.ensure_aliases_table(con)
-    _persons.write_pairs(con, kept)
+    _persons.write_pairs(con, kept, None if full else ids)
     _persons.write_persons(con, result, now)
     _persons.write_aliases(con, result.aliases, now)
     persons = len({r[1] for r in result.rows})

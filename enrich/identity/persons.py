@@ -94,9 +94,17 @@ def _fresh_id(smallest: str, taken: set[str]) -> str:
     return pid
 
 
-def write_pairs(con: duckdb.DuckDBPyConnection, kept: list[tuple]) -> None:
-    """Rewrite identity_pairs with the pairs that define the clusters."""
-    run(con, 'DELETE FROM "identity_pairs"')
+def write_pairs(con: duckdb.DuckDBPyConnection, kept: list[tuple], scope: list[str] | None = None) -> None:
+    """Rewrite identity_pairs with the pairs that define the clusters: all of
+    them, or (incremental night) those touching the re-decided ``scope``."""
+    if scope is None:
+        run(con, 'DELETE FROM "identity_pairs"')
+    else:
+        con.register("_ir_scope_arrow", pa.table({"identity_id": pa.array(scope, pa.string())}))
+        run(con, '''DELETE FROM "identity_pairs"
+                    WHERE "identity_a" IN (SELECT "identity_id" FROM "_ir_scope_arrow")
+                       OR "identity_b" IN (SELECT "identity_id" FROM "_ir_scope_arrow")''')
+        con.unregister("_ir_scope_arrow")
     if kept:
         table = pa.table({k: [p[i] for p in kept] for i, k in enumerate(
             ["identity_a", "identity_b", "confidence", "reason", "method"])})

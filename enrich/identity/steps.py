@@ -36,6 +36,8 @@ class Params:
     prior_weight: float = 10.0    # log2 prior odds offset: confidence = 1/(1+2^-(w-prior))
     work_days: int = 10           # same talk title counts only if dates are this close
     cluster_rounds: int = 6       # at most this many cluster-profile rounds (each stops early when stable)
+    incremental_max_share: float = 0.2  # above this share of changed identities a night resolves in full
+    full_every_days: int = 7      # an incremental night older than this since the last full one goes full
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
@@ -116,7 +118,7 @@ def handles(con: duckdb.DuckDBPyConnection) -> None:
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_handles" AS
 SELECT DISTINCT "identity_id", lower(trim("value")) AS "login"
-FROM "identity_links" WHERE "kind" = 'github' AND coalesce(trim("value"), '') <> ''
+FROM "_ir_src_links" WHERE "kind" = 'github' AND coalesce(trim("value"), '') <> ''
 UNION
 SELECT "identity_id", lower("source_key") FROM "_ir_names" WHERE "source_kind" = 'github' ''')
 
@@ -135,7 +137,7 @@ WITH v AS (
            CASE WHEN l."kind" = 'orcid' THEN upper(trim(l."value"))
                 WHEN l."kind" = 'openreview' THEN trim(l."value")
                 ELSE lower(trim(l."value")) END AS "value"
-    FROM "identity_links" l
+    FROM "_ir_src_links" l
     WHERE list_contains(?::VARCHAR[], l."kind") AND coalesce(trim(l."value"), '') <> ''
     UNION
     SELECT "identity_id", 'github', lower("source_key") FROM "_ir_names" WHERE "source_kind" = 'github'
@@ -205,7 +207,7 @@ CREATE OR REPLACE TEMP TABLE "_ir_pairs_code" AS
 WITH hint AS (
     SELECT DISTINCT l."identity_id", lower(trim(l."value")) AS "login",
            regexp_replace(l."identity_id", '#[0-9]+$', '') AS "paper"
-    FROM "identity_links" l WHERE l."kind" = 'paper_code_github' AND coalesce(l."value", '') <> ''
+    FROM "_ir_src_links" l WHERE l."kind" = 'paper_code_github' AND coalesce(l."value", '') <> ''
 ), fit AS (
     SELECT h."identity_id" AS "author", h."paper", h."login", g."identity_id" AS "gh",
            na."name" AS "author_name", ng."name" AS "gh_name"
@@ -238,7 +240,7 @@ def hub_paper_pairs(con: duckdb.DuckDBPyConnection) -> None:
 CREATE OR REPLACE TEMP TABLE "_ir_pairs_hub" AS
 WITH hint AS (
     SELECT DISTINCT l."identity_id" AS "hub", regexp_replace(trim(l."value"), 'v[0-9]+$', '') AS "paper"
-    FROM "identity_links" l
+    FROM "_ir_src_links" l
     WHERE l."kind" = 'arxiv_paper' AND coalesce(l."value", '') <> '' AND l."identity_id" LIKE 'huggingface:%'
 ), fit AS (
     SELECT h."hub", h."paper", a."identity_id" AS "author", na."name" AS "author_name", nh."name" AS "hub_name"
@@ -274,7 +276,7 @@ WITH e AS (
            CASE WHEN starts_with("evidence_id", "identity_id" || '|')
                 THEN substr("evidence_id", length("identity_id") + 2) ELSE "evidence_id" END AS "work_key",
            "ir_fold"("title") AS "title_key"
-    FROM "evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL
+    FROM "_ir_src_evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL
 )
 SELECT DISTINCT e.*,
        count(DISTINCT "identity_id") OVER (PARTITION BY "source", "work_key") AS "n_people",
@@ -287,27 +289,34 @@ def topics(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     talk tracks) plus longer title words. `topics` are the specific ones
     (document frequency cap); `common_topics` those on up to
     `topic_common_df` of identities ("inference", "mlops"): weak evidence the
-    cluster rounds use for rare names only; commoner tokens mean nothing."""
+    cluster rounds use for rare names only; commoner tokens mean nothing.
+
+    Frequencies are warehouse-wide: on an incremental night (few identities
+    read) the last full night's counts (`_ir_df_prior`) and the number of
+    all identities (`_ir_universe`) stand in for the whole."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_tok" AS
+SELECT DISTINCT "identity_id", lower(trim(t)) AS "token"
+FROM "_ir_src_evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
+WHERE coalesce(trim(t), '') <> ''
+UNION
+SELECT DISTINCT "identity_id", w
+FROM "_ir_src_evidence", unnest(string_split("ir_fold"("title"), ' ')) AS u(w)
+WHERE length(w) >= 6 AND "kind" IN ('talk', 'paper', 'contribution', 'repo')''')
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_df" AS
+SELECT t."token", greatest(count(*), max(coalesce(p."df", 0))) AS "df"
+FROM "_ir_tok" t LEFT JOIN "_ir_df_prior" p USING ("token") GROUP BY t."token"''')
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_topics" AS
-WITH tok AS (
-    SELECT DISTINCT "identity_id", lower(trim(t)) AS "token"
-    FROM "evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
-    WHERE coalesce(trim(t), '') <> ''
-    UNION
-    SELECT DISTINCT "identity_id", w
-    FROM "evidence", unnest(string_split("ir_fold"("title"), ' ')) AS u(w)
-    WHERE length(w) >= 6 AND "kind" IN ('talk', 'paper', 'contribution', 'repo')
-), df AS (
-    SELECT "token", count(*) AS "df" FROM tok GROUP BY "token"
-), cap AS (
-    SELECT greatest(?, ? * (SELECT count(*) FROM "_ir_names")) AS "max_df",
-           ? * (SELECT count(*) FROM "_ir_names") AS "common_df"
+WITH cap AS (
+    SELECT greatest(?, ? * (SELECT "n" FROM "_ir_universe")) AS "max_df",
+           ? * (SELECT "n" FROM "_ir_universe") AS "common_df"
 )
 SELECT tok."identity_id",
        list(tok."token" ORDER BY df."df", tok."token") FILTER (df."df" <= cap."max_df")[1:64] AS "topics",
        list(tok."token" ORDER BY df."df", tok."token") FILTER (df."df" > cap."max_df")[1:64] AS "common_topics"
-FROM tok JOIN df USING ("token"), cap
+FROM "_ir_tok" tok JOIN "_ir_df" df USING ("token"), cap
 WHERE df."df" >= 2 AND (df."df" <= cap."max_df" OR df."df" <= cap."common_df")
 GROUP BY tok."identity_id"''', [p.topic_min_df_cap, p.topic_max_df, p.topic_common_df])
 
@@ -337,7 +346,7 @@ def fields(con: duckdb.DuckDBPyConnection) -> None:
 CREATE OR REPLACE TEMP TABLE "_ir_fields" AS
 SELECT "identity_id", list(DISTINCT c ORDER BY c) AS "categories", list(DISTINCT f ORDER BY f) AS "fields"
 FROM (SELECT "identity_id", lower(trim(t)) AS c, "ir_field"(t) AS f
-      FROM "evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
+      FROM "_ir_src_evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
       WHERE "kind" = 'paper')
 WHERE f IS NOT NULL
 GROUP BY "identity_id"''')
@@ -487,6 +496,9 @@ LEFT JOIN same_work sw ON sw."identity_a" = c."identity_a" AND sw."identity_b" =
 
 def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the step tables so a long-lived connection does not keep them."""
+    for (name,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, '_ir_')").fetchall():
+        run(con, f'DROP VIEW IF EXISTS "{name}"')
     for (name,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_ir_')").fetchall():
         run(con, f'DROP TABLE IF EXISTS "{name}"')
