@@ -176,7 +176,9 @@ class SampleWorldServer:
     @property
     def counts(self) -> dict[str, int]:
         """Requests per upstream (``"github"``) and per path kind (``"github:contributors"``).
-        GitHub counts as its rate limit would: 304s and ``/rate_limit`` are not in ``"github"``."""
+        GitHub counts as its rate limit would: 304s and ``/rate_limit`` are not in ``"github"``.
+        A conference 304 is a request like any other (in ``"pretalx"``, ``"pretalx:speakers"``...)
+        and is also counted apart, as ``"pretalx:not_modified"``."""
         with self._lock:
             return dict(self._counts)
 
@@ -364,7 +366,7 @@ def route(sw: SampleWorldServer, method: str, path: str, params: dict, body: byt
     if upstream == "github":
         return github(sw, method, "/" + rest, params, body, headers)
     if upstream in ("pretalx", "sessionize", "html", "pyvideo"):
-        return conference(sw, upstream, rest, params)
+        return conference(sw, upstream, rest, params, headers)
     return Response(404, b"Not Found", "text/plain; charset=utf-8")
 
 
@@ -591,7 +593,28 @@ def _paged(url_base: str, params: dict, items: list) -> Response:
 
 
 # --- conferences -----------------------------------------------------------------------------------
-def conference(sw: SampleWorldServer, upstream: str, rest: str, params: dict) -> Response:
+def conference(sw: SampleWorldServer, upstream: str, rest: str, params: dict, headers=None) -> Response:
+    """A programme page with an ETag computed from its body; 304 to a matching
+    ``If-None-Match``.  A 304 is still a request (counted in the upstream's total
+    and its path kind) and is also counted as ``"<upstream>:not_modified"``."""
+    response = _conference_page(sw, upstream, rest, params)
+    if response.status != 200:
+        return response
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:40] + '"'
+    if etag in _if_none_match(headers):
+        sw.count(upstream, "not_modified", budget=False)
+        return Response(304, b"", response.content_type, {"ETag": etag})
+    response.headers["ETag"] = etag
+    return response
+
+
+def _if_none_match(headers) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header (weak ones compare by their opaque tag)."""
+    value = headers.get("If-None-Match", "") if headers is not None else ""
+    return {tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()}
+
+
+def _conference_page(sw: SampleWorldServer, upstream: str, rest: str, params: dict) -> Response:
     index = sw.index()
     parts = [p for p in rest.split("/") if p]
     if upstream == "pretalx" and len(parts) >= 3 and parts[:2] == ["api", "events"]:

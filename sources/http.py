@@ -18,6 +18,7 @@ import email.utils
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -56,6 +57,24 @@ class _Retryable(Exception):
         self.truncated = truncated
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One answer: ``status`` (200, or 304 Not Modified to a conditional request),
+    the body (empty for a 304) and the response headers (empty for local files)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag") or None
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified") or None
+
+
 def make_session(user_agent: str = DEFAULT_USER_AGENT) -> requests.Session:
     """A requests session that identifies us politely (upstreams ask for a UA)."""
     session = requests.Session()
@@ -77,7 +96,7 @@ def local_path(value: str) -> Path:
     return Path(value).expanduser()
 
 
-def fetch_bytes(
+def fetch_response(
     url_or_path: str,
     *,
     timeout: float,
@@ -88,8 +107,12 @@ def fetch_bytes(
     max_wait: float = 60.0,
     headers: dict[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> bytes:
-    """Return the body of an http(s) URL, a ``file://`` URL or a local path.
+) -> Fetched:
+    """The answer (status, body, headers) of an http(s) URL, a ``file://`` URL or a local path.
+
+    ``headers`` may make the request conditional (``If-None-Match``,
+    ``If-Modified-Since``): a 304 then comes back as ``Fetched(304, b"")``
+    with the server's headers, never as an error.
 
     ``timeout`` applies to connecting and to every read, and bounds the whole
     download at ``10 * timeout``.  Retries (``retries`` extra attempts) happen
@@ -102,7 +125,7 @@ def fetch_bytes(
     if not isinstance(url_or_path, str) or not url_or_path.strip():
         raise SourceError(f"no URL or path given (got {url_or_path!r})")
     if not is_http_url(url_or_path):
-        return _read_file(url_or_path, max_bytes)
+        return Fetched(200, _read_file(url_or_path, max_bytes))
     own_session = session is None
     session = session or make_session()
     try:
@@ -111,6 +134,11 @@ def fetch_bytes(
     finally:
         if own_session:
             session.close()
+
+
+def fetch_bytes(url_or_path: str, **kwargs: Any) -> bytes:
+    """The body of an http(s) URL, a ``file://`` URL or a local path (see `fetch_response`)."""
+    return fetch_response(url_or_path, **kwargs).body
 
 
 def fetch_json(url_or_path: str, **kwargs: Any) -> Any:
@@ -145,7 +173,7 @@ def _read_file(value: str, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _fetch_with_retries(session, url, timeout, max_bytes, retries, backoff, max_wait, headers, sleep) -> bytes:
+def _fetch_with_retries(session, url, timeout, max_bytes, retries, backoff, max_wait, headers, sleep) -> Fetched:
     attempt = 0
     while True:
         try:
@@ -173,7 +201,7 @@ def _give_up(url: str, failure: _Retryable, attempts: int) -> SourceError:
     return SourceError(message)
 
 
-def _fetch_once(session, url: str, timeout: float, max_bytes: int, headers: dict) -> bytes:
+def _fetch_once(session, url: str, timeout: float, max_bytes: int, headers: dict) -> Fetched:
     deadline = time.monotonic() + 10 * timeout
     current = url
     for _ in range(MAX_REDIRECTS + 1):
@@ -183,7 +211,8 @@ def _fetch_once(session, url: str, timeout: float, max_bytes: int, headers: dict
                 current = _redirect_target(url, current, response)
                 continue
             _check_status(current, response)
-            return _read_body(current, response, max_bytes, deadline, timeout)
+            body = _read_body(current, response, max_bytes, deadline, timeout)
+            return Fetched(response.status_code, body, {k.lower(): v for k, v in response.headers.items()})
     raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 

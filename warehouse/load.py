@@ -335,35 +335,41 @@ def _drop_batches(con: duckdb.DuckDBPyConnection, specs: Iterable[TableSpec]) ->
 
 
 # `Page.seen` kind -> the (raw table, key column) rows it confirms
-_SEEN_TARGETS: dict[str, tuple[str, str]] = {
-    "github_repo": ("raw_github_repos", "full_name"),
-    "github_contributors": ("raw_github_contributions", "repo"),
+_SEEN_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
+    "github_repo": (("raw_github_repos", "full_name"),),
+    "github_contributors": (("raw_github_contributions", "repo"),),
+    # a conference source whose every page answered 304: all its rows (speakers and talks,
+    # or a paper list's papers and author slots)
+    "conference_source": (("raw_conference_speakers", "source"), ("raw_conference_talks", "source"),
+                          ("raw_venue_papers", "source"), ("raw_venue_authors", "source")),
 }
+_CASE_KEPT = frozenset({"conference_source"})  # source names are stored as configured; GitHub keys lower-cased
 
 
 def mark_seen(con: duckdb.DuckDBPyConnection, seen: Mapping[str, Iterable[str]], now: datetime) -> dict[str, int]:
     """Move ``last_seen`` to ``now`` for rows the upstream confirmed unchanged; rows per table.
 
-    Why: an unchanged repository answers 304 (or is not asked for at all),
-    so no record is loaded for it, yet it still exists upstream; retention
-    purges on ``last_seen``, and must not delete data only because it did
-    not change.  Content and ``first_seen`` are untouched; ``last_seen``
-    never moves backwards.  Runs on the caller's transaction (see `load_page`).
+    Why: an unchanged repository or conference programme answers 304 (or a
+    repository is not asked for at all), so no record is loaded for it, yet
+    it still exists upstream; retention purges on ``last_seen``, and must
+    not delete data only because it did not change.  Content and
+    ``first_seen`` are untouched; ``last_seen`` never moves backwards.  Runs
+    on the caller's transaction (see `load_page`).
     An unknown kind is a programming error (``ValueError``).
     """
     now, counts = _utc_naive(now), {}
     for kind, keys in seen.items():
         if kind not in _SEEN_TARGETS:
             raise ValueError(f"unknown seen kind {kind!r} (one of {', '.join(_SEEN_TARGETS)})")
-        keys = sorted({str(key).lower() for key in keys})
+        keys = sorted({str(key) if kind in _CASE_KEPT else str(key).lower() for key in keys})
         if not keys:
             continue
-        table, column = _SEEN_TARGETS[kind]
-        row = con.execute(
-            f'UPDATE {quote_ident(table)} SET "last_seen" = $now WHERE "last_seen" < $now '
-            f'AND {quote_ident(column)} IN (SELECT unnest($keys::VARCHAR[]))', {"now": now, "keys": keys},
-        ).fetchone()
-        counts[table] = counts.get(table, 0) + (row[0] if row else 0)
+        for table, column in _SEEN_TARGETS[kind]:
+            row = con.execute(
+                f'UPDATE {quote_ident(table)} SET "last_seen" = $now WHERE "last_seen" < $now '
+                f'AND {quote_ident(column)} IN (SELECT unnest($keys::VARCHAR[]))', {"now": now, "keys": keys},
+            ).fetchone()
+            counts[table] = counts.get(table, 0) + (row[0] if row else 0)
     return counts
 
 

@@ -12,8 +12,6 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
-from sources.conferences.settings import ConferenceSettings
-from sources.http import fetch_bytes, make_session
 from sources.links import classify_url, github_repo_from_url, urls_in_text
 from sources.records import Link
 
@@ -147,16 +145,6 @@ def first_of_each(source: str, records: Iterable[Any], seen: set | None = None) 
 def chunks(items: list, size: int = PAGE_SIZE) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def fetch(settings: ConferenceSettings, url: str, session=None) -> bytes:
-    """One body with this source's timeout, size cap and retries."""
-    return fetch_bytes(url, timeout=settings.timeout_seconds, max_bytes=settings.max_bytes,
-                       retries=settings.retries, session=session)
-
-
-def new_session():
-    return make_session()
 
 
 def as_list(value: Any) -> list:

@@ -53,6 +53,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, ProcessingInstruction
 
 from sources.conferences import common as c
+from sources.conferences.conditional import Programme, pull_programme
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.http import is_http_url
@@ -66,9 +67,13 @@ _SPACES = re.compile(r"\s+")
 
 
 def pull(settings: ConferenceSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield one Page with the page's speakers and their talks (one request)."""
-    body = c.fetch(settings, settings.url)
-    speakers, talks = parse_page(body, settings)
+    """Yield one Page with the page's speakers and their talks (one request; a
+    conditional one when the page had validators: see `sources.conferences.conditional`)."""
+    return pull_programme(settings, state, [settings.url], lambda programme: _read(settings, programme))
+
+
+def _read(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    speakers, talks = parse_page(programme.fetch(settings.url), settings)
     logger.info("%s: %d speakers, %d talks from %s", settings.name, len(speakers), len(talks), settings.url)
     yield Page(records=[*speakers, *talks])
 

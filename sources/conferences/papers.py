@@ -34,6 +34,7 @@ import re
 from typing import Any, Iterator
 
 from sources.conferences import common as c
+from sources.conferences.conditional import Programme, pull_programme
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.links import classify_url, urls_in_text
@@ -52,8 +53,13 @@ _PROFILE_FIELDS = ("authorids", "homepage", "dblp", "google_scholar", "orcid", "
 
 
 def pull(settings: ConferenceSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield Pages of papers, then Pages of author slots."""
-    entries = parse_list(c.fetch(settings, settings.url), f"{settings.name}: {settings.url}", settings.url)
+    """Yield Pages of papers, then Pages of author slots; one Page without records
+    when the list answers 304 (see `sources.conferences.conditional`)."""
+    return pull_programme(settings, state, [settings.url], lambda programme: _read(settings, programme))
+
+
+def _read(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    entries = parse_list(programme.fetch(settings.url), f"{settings.name}: {settings.url}", settings.url)
     papers, authors = records_from(entries, settings)
     logger.info("%s: %d papers, %d author slots", settings.name, len(papers), len(authors))
     for batch in c.chunks(papers):

@@ -38,6 +38,7 @@ from typing import Any, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
 from sources.conferences import common as c
+from sources.conferences.conditional import Programme, pull_programme
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.http import HTTPStatusError, parse_json
@@ -61,53 +62,62 @@ _ANSWER_LINK = re.compile(r"github|linkedin|twitter|mastodon|website|homepage|bl
 
 
 def pull(settings: ConferenceSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield Pages of `Speaker` then `Talk` records (no incremental state: pretalx
-    has no "changed since" filter for speakers, and an event is small)."""
+    """Yield Pages of `Speaker` then `Talk` records.  pretalx has no "changed since"
+    filter, but its pages carry validators: when every page (each API page, or
+    each export file over http) answers 304, one Page without records confirms
+    the event (see `sources.conferences.conditional`)."""
     if settings.is_pretalx_api():
-        yield from _pull_api(settings)
-    else:
-        yield from _pull_files(settings)
+        starts = [_list_url(settings, "speakers"), _list_url(settings, "talks")]
+        return pull_programme(settings, state, starts, lambda programme: _pull_api(settings, programme))
+    return pull_programme(settings, state, [settings.url, settings.talks_url],
+                          lambda programme: _pull_files(settings, programme))
 
 
 # --- API mode ----------------------------------------------------------------
-def _pull_api(settings: ConferenceSettings) -> Iterator[Page]:
-    base = settings.url.rstrip("/")
-    event_path = f"{base}/api/events/{quote(settings.event or '', safe='')}"
-    session, seen = c.new_session(), set()
-    try:
-        for objects in _pages(settings, f"{event_path}/speakers/?limit={settings.page_size}", session):
-            yield Page(records=c.first_of_each(settings.name, (speaker_from(o, settings) for o in objects), seen))
-        for objects in _talk_pages(settings, event_path, session):
-            talks = (talk_from(o, settings, talk_url=_talk_page(base, settings.event, o)) for o in objects)
-            yield Page(records=c.first_of_each(settings.name, talks, seen))
-    finally:
-        session.close()
+def _event_path(settings: ConferenceSettings) -> str:
+    return f"{settings.url.rstrip('/')}/api/events/{quote(settings.event or '', safe='')}"
 
 
-def _talk_pages(settings: ConferenceSettings, event_path: str, session) -> Iterator[list[dict]]:
+def _list_url(settings: ConferenceSettings, endpoint: str) -> str:
+    """The first page of a list.  An event without ``/talks/`` (read from ``/submissions/``)
+    is never confirmed unchanged: its ``/talks/`` has no stored validators."""
+    return f"{_event_path(settings)}/{endpoint}/?limit={settings.page_size}"
+
+
+def _pull_api(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    base, seen = settings.url.rstrip("/"), set()
+    for objects in _pages(settings, _list_url(settings, "speakers"), programme):
+        yield Page(records=c.first_of_each(settings.name, (speaker_from(o, settings) for o in objects), seen))
+    for objects in _talk_pages(settings, programme):
+        talks = (talk_from(o, settings, talk_url=_talk_page(base, settings.event, o)) for o in objects)
+        yield Page(records=c.first_of_each(settings.name, talks, seen))
+
+
+def _talk_pages(settings: ConferenceSettings, programme: Programme) -> Iterator[list[dict]]:
     """``/talks/`` lists scheduled talks; older or unscheduled events only have ``/submissions/``."""
     try:
-        yield from _pages(settings, f"{event_path}/talks/?limit={settings.page_size}", session)
+        yield from _pages(settings, _list_url(settings, "talks"), programme)
     except HTTPStatusError as exc:
         if exc.status != 404:
             raise
         logger.info("%s: /talks/ not found, reading /submissions/", settings.name)
-        yield from _pages(settings, f"{event_path}/submissions/?limit={settings.page_size}", session)
+        yield from _pages(settings, _list_url(settings, "submissions"), programme)
 
 
-def _pages(settings: ConferenceSettings, first_url: str, session) -> Iterator[list[dict]]:
+def _pages(settings: ConferenceSettings, first_url: str, programme: Programme) -> Iterator[list[dict]]:
     """Follow ``next`` links on the same host, refusing loops and foreign hosts."""
     url: str | None = first_url
+    previous: str | None = None
     seen: set[str] = set()
     while url:
         if len(seen) >= MAX_PAGES:
             raise ParseError(f"{settings.name}: more than {MAX_PAGES} pages from {first_url}")
         seen.add(url)
-        body = parse_json(c.fetch(settings, url, session), url)
+        body = parse_json(programme.fetch(url, after=previous), url)
         objects, next_url = _page_objects(settings, body, url)
         logger.info("%s: %d objects from %s", settings.name, len(objects), url)
         yield objects
-        url = _checked_next(settings, first_url, url, next_url, seen)
+        previous, url = url, _checked_next(settings, first_url, url, next_url, seen)
 
 
 def _page_objects(settings: ConferenceSettings, body: Any, url: str) -> tuple[list[dict], str | None]:
@@ -147,9 +157,9 @@ def _talk_page(base: str, event: str | None, obj: dict) -> str | None:
 
 
 # --- file mode ---------------------------------------------------------------
-def _pull_files(settings: ConferenceSettings) -> Iterator[Page]:
-    speakers_raw = _file_objects(settings, settings.url)
-    talks_raw = _file_objects(settings, settings.talks_url) if settings.talks_url else []
+def _pull_files(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    speakers_raw = _file_objects(settings, settings.url, programme)
+    talks_raw = _file_objects(settings, settings.talks_url, programme) if settings.talks_url else []
     speaker_codes = _slug_map(speakers_raw)
     talk_codes = _slug_map(talks_raw)
     talks = c.first_of_each(settings.name, (talk_from(o, settings, speaker_codes) for o in talks_raw))
@@ -162,8 +172,8 @@ def _pull_files(settings: ConferenceSettings) -> Iterator[Page]:
         yield Page(records=list(batch))
 
 
-def _file_objects(settings: ConferenceSettings, location: str) -> list[dict]:
-    body = parse_json(c.fetch(settings, location), location)
+def _file_objects(settings: ConferenceSettings, location: str, programme: Programme) -> list[dict]:
+    body = parse_json(programme.fetch(location), location)
     objects, _ = _page_objects(settings, body, location)
     return objects
 

@@ -30,6 +30,7 @@ import re
 from typing import Any, Iterator
 
 from sources.conferences import common as c
+from sources.conferences.conditional import Programme, pull_programme
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.links import github_login_from_url, github_repo_from_url
@@ -42,8 +43,13 @@ _NOT_A_TALK_PAGE = re.compile(r"creativecommons\.org|/licenses/", re.I)
 
 
 def pull(settings: ConferenceSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield Pages of talks, then one Page per batch of speakers."""
-    objects = parse_archive(c.fetch(settings, settings.url), f"{settings.name}: {settings.url}")
+    """Yield Pages of talks, then one Page per batch of speakers; one Page without
+    records when the archive answers 304 (see `sources.conferences.conditional`)."""
+    return pull_programme(settings, state, [settings.url], lambda programme: _read(settings, programme))
+
+
+def _read(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    objects = parse_archive(programme.fetch(settings.url), f"{settings.name}: {settings.url}")
     talks, speakers = records_from(objects, settings)
     logger.info("%s: %d talks, %d speakers", settings.name, len(talks), len(speakers))
     for batch in c.chunks(talks):

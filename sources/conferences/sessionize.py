@@ -19,6 +19,7 @@ import logging
 from typing import Any, Iterator
 
 from sources.conferences import common as c
+from sources.conferences.conditional import Programme, pull_programme
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError
 from sources.http import parse_json
@@ -33,8 +34,13 @@ _LINK_HINTS = {"twitter": "twitter", "linkedin": "linkedin", "blog": "blog",
 
 
 def pull(settings: ConferenceSettings, state: dict[str, str]) -> Iterator[Page]:
-    """Yield one Page of speakers and one of talks (no incremental state)."""
-    body = parse_json(c.fetch(settings, settings.url), settings.url)
+    """Yield Pages of speakers, then of talks; one Page without records when the
+    event answers 304 (see `sources.conferences.conditional`)."""
+    return pull_programme(settings, state, [settings.url], lambda programme: _read(settings, programme))
+
+
+def _read(settings: ConferenceSettings, programme: Programme) -> Iterator[Page]:
+    body = parse_json(programme.fetch(settings.url), settings.url)
     speakers_raw, sessions_raw, categories = _split_view(settings, body)
     tracks = _track_names(categories)
     talks = c.first_of_each(settings.name, (talk_from(o, settings, tracks) for o in sessions_raw))
