@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from enrich.rank import features as _features
+from enrich.rank import hits as _hits
 from enrich.rank import scoring as _scoring
 from enrich.rank import sql_surface as _surface
 from enrich.rank.profiles import Profiles, load_profiles
@@ -37,19 +38,24 @@ class RankStats:
     roles: dict[str, int] = field(default_factory=dict)  # role -> ranked people
     profiles: str = ""
     seconds: float = 0.0
+    scanned_rows: int = 0   # evidence rows regex-scanned this run (the rest reused cached hits)
 
 
 def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | None = None,
-         now: datetime | None = None) -> RankStats:
+         now: datetime | None = None, full: bool = False) -> RankStats:
     """Compute features and rank every person for every role in ``profiles``
-    (a `Profiles`, a path to a role file, or None for the packaged one)."""
+    (a `Profiles`, a path to a role file, or None for the packaged one).
+
+    Keyword matches are cached per evidence row (`rank_hits`): only new or
+    changed rows are regex-scanned; ``full=True`` rebuilds the cache.  The
+    output is the same either way."""
     started = time.monotonic()
     if not isinstance(profiles, Profiles):
         profiles = load_profiles(profiles)
     now = _naive_utc(now or datetime.now(timezone.utc))
     own_tx = _begin(con)
     try:
-        n_features = _run_steps(con, profiles, now)
+        n_features, scanned = _run_steps(con, profiles, now, full)
         if own_tx:
             con.execute("COMMIT")
     except Exception:
@@ -60,20 +66,25 @@ def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | No
         _drop_temp(con)
     stats = RankStats(people=_count(con, 'SELECT count(DISTINCT "person_id") FROM "person_features"'),
                       feature_rows=n_features, roles=_per_role(con, profiles), profiles=profiles.source,
-                      seconds=round(time.monotonic() - started, 3))
-    logger.info("ranked %d people for %d roles in %.2fs", stats.people, len(stats.roles), stats.seconds)
+                      seconds=round(time.monotonic() - started, 3), scanned_rows=scanned)
+    logger.info("ranked %d people for %d roles in %.2fs (%d evidence rows scanned)", stats.people,
+                len(stats.roles), stats.seconds, stats.scanned_rows)
     return stats
 
 
-def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
-    n = _features.compute_features(con, profiles, now)
+def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime, full: bool) -> tuple[int, int]:
+    """All steps in order; returns (person_features rows, evidence rows scanned)."""
+    _features.snapshot_evidence(con, profiles, now)
+    _features.create_outputs(con)
+    scanned = _hits.refresh(con, profiles, full=full)
+    n = _features.compute_values(con, profiles, now)
     _scoring.role_tables(con, profiles)
-    _scoring.venue_hits(con, profiles)
+    _scoring.venue_values(con, profiles)
     _scoring.phrases(con)
     _scoring.person_profiles(con)
     _scoring.score_roles(con, now)
     _surface.materialise_leads(con)
-    return n
+    return n, scanned
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:

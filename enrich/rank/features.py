@@ -16,7 +16,7 @@ from datetime import datetime
 
 import duckdb
 
-from enrich.rank.profiles import CompositeFeature, KeywordFeature, Profiles
+from enrich.rank.profiles import CompositeFeature, Profiles
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,12 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
 
 
 def snapshot_evidence(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> None:
-    """Materialise `evidence` once with lower-cased match fields and a weight.
+    """Materialise `evidence` once with a weight and a content fingerprint.
 
-    `evidence` is a view over several joins; every keyword feature scans it,
-    so reading it once saves (features - 1) evaluations of the view.
+    `evidence` is a view over several joins and every step reads it, so it
+    is evaluated once.  The fingerprint hashes the fields keyword matching
+    reads (enrich/rank/hits.py): a row whose fingerprint is cached is not
+    regex-scanned again.
     Weight `w` in (0, 1]: a contribution counts by its size (one commit to a
     serving repo is weaker evidence than three hundred: log-scaled, full at
     `contribution_saturation` commits), and old work decays with
@@ -51,10 +53,7 @@ SELECT e."evidence_id", e."person_id", e."kind", e."source", e."title", e."url",
             THEN least(1.0, ln(1 + greatest(e."amount", 1)) / ln(1 + ?::DOUBLE)) ELSE 1.0 END
      * CASE WHEN e."happened_on" IS NULL THEN 1.0
             ELSE pow(0.5, greatest(0, date_diff('day', e."happened_on", ?::DATE)) / 365.25 / ?::DOUBLE) END AS "w",
-       lower(coalesce(e."title", ''))                        AS "m_title",
-       lower(coalesce(e."text", ''))                         AS "m_text",
-       lower(coalesce(array_to_string(e."tags", ' '), ''))   AS "m_tags",
-       lower(coalesce(e."venue", ''))                        AS "m_venue"
+       e."text", e."tags", hash(e."kind", e."title", e."text", e."tags", e."venue") AS "fingerprint"
 FROM "evidence" e
 WHERE e."person_id" IS NOT NULL''', [s.contribution_saturation, now, s.evidence_half_life_years])
 
@@ -67,34 +66,21 @@ def create_outputs(con: duckdb.DuckDBPyConnection) -> None:
              '"feature" VARCHAR NOT NULL, "value" DOUBLE NOT NULL, "n_evidence" INTEGER, "detail" VARCHAR)')
 
 
-def _haystack_sql(fields: tuple[str, ...]) -> str:
-    """The match text for a feature: only fixed column names, chosen from a
-    validated whitelist, enter the SQL text."""
-    columns = {"title": '"m_title"', "text": '"m_text"', "tags": '"m_tags"', "venue": '"m_venue"'}
-    return "concat_ws(' ', " + ", ".join(columns[f] for f in fields) + ")"
-
-
-def keyword_hits(con: duckdb.DuckDBPyConnection, feature: KeywordFeature) -> None:
-    """Evidence rows of the feature's kinds whose fields contain a keyword."""
-    hay = _haystack_sql(feature.fields)
-    run(con, f'''
-INSERT INTO "feature_evidence"
-SELECT "person_id", ?, "evidence_id", regexp_extract({hay}, ?, 1)
-FROM "_rk_ev"
-WHERE list_contains(?::VARCHAR[], "kind") AND regexp_matches({hay}, ?)''',
-        [feature.name, feature.pattern, list(feature.applies_to), feature.pattern])
-
-
-def keyword_values(con: duckdb.DuckDBPyConnection, feature: KeywordFeature) -> None:
+def keyword_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     """value = min(1, Σ evidence weight of matching rows / saturation);
-    detail = the most recent match."""
+    detail = the most recent match.  All keyword features in one pass over
+    `feature_evidence`.  The sum runs over the sorted weights and ties on the
+    date go to the greatest evidence id, so the result does not depend on
+    the order rows arrive in (a cached and a fresh scan give the same)."""
     run(con, '''
 INSERT INTO "person_features"
-SELECT fe."person_id", fe."feature", least(1.0, sum(e."w") / ?::DOUBLE), count(*)::INTEGER,
-       arg_max(e."title", coalesce(e."happened_on", DATE '0001-01-01'))
-FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
-WHERE fe."feature" = ?
-GROUP BY fe."person_id", fe."feature"''', [feature.saturation, feature.name])
+SELECT fe."person_id", fe."feature", least(1.0, list_sum(list_sort(list(e."w"))) / any_value(s."saturation")),
+       count(*)::INTEGER,
+       arg_max(e."title", {'d': coalesce(e."happened_on", DATE '0001-01-01'), 'id': e."evidence_id"})
+FROM "feature_evidence" fe
+JOIN (SELECT unnest(?::VARCHAR[]) AS "feature", unnest(?::DOUBLE[]) AS "saturation") s USING ("feature")
+JOIN "_rk_ev" e USING ("evidence_id")
+GROUP BY fe."person_id", fe."feature"''', [list(profiles.features), [f.saturation for f in profiles.features.values()]])
 
 
 def breadth_values(con: duckdb.DuckDBPyConnection, feature: CompositeFeature, profiles: Profiles) -> None:
@@ -239,13 +225,10 @@ WITH kinds(feature, kinds) AS (VALUES
 SELECT "person_id", "feature", "evidence_id", NULL FROM ranked WHERE "rn" <= ?''', [BUILTIN_CITATIONS])
 
 
-def compute_features(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
-    """All steps in order; returns the number of person_features rows."""
-    snapshot_evidence(con, profiles, now)
-    create_outputs(con)
-    for feature in profiles.features.values():
-        keyword_hits(con, feature)
-        keyword_values(con, feature)
+def compute_values(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime) -> int:
+    """Every feature value from the keyword hits already in `feature_evidence`
+    (enrich/rank/hits.py), in order; returns the number of person_features rows."""
+    keyword_values(con, profiles)
     for composite in profiles.composite.values():
         if composite.mode == "breadth_of":
             breadth_values(con, composite, profiles)

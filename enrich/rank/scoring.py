@@ -37,29 +37,28 @@ def role_tables(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     con.executemany('INSERT INTO "_rk_labels" VALUES (?, ?, ?, ?)', labels)
 
 
-def venue_hits(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
-    """Papers and talks whose venue names a role's venue: stored as person
-    features `venue:<name>` with their evidence, role-independent.  The value
-    is the weight of the most recent such work (1 for this year's paper,
-    halving every `evidence_half_life_years`): a CHI paper from five years
-    ago says less about today's practice than last year's."""
-    from enrich.rank.profiles import keyword_pattern
-
+def venue_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
+    """Papers and talks whose venue names a role's venue (their hits are in
+    `feature_evidence`, enrich/rank/hits.py) as person features
+    `venue:<name>`, role-independent.  The value is the weight of the most
+    recent such work (1 for this year's paper, halving every
+    `evidence_half_life_years`): a CHI paper from five years ago says less
+    about today's practice than last year's.  Ties on the date go to the
+    greatest evidence id, so the detail does not depend on row order."""
     venues = sorted({v for r in profiles.roles.values() for v in r.venues})
-    for venue in venues:
-        feature = f"venue:{venue}"
-        run(con, '''
-INSERT INTO "feature_evidence"
-SELECT "person_id", ?, "evidence_id", ? FROM "_rk_ev"
-WHERE "kind" IN ('paper', 'talk') AND regexp_matches("m_venue", ?)''', [feature, venue, keyword_pattern([venue])])
-        run(con, '''
+    if not venues:
+        return
+    features = [f"venue:{venue}" for venue in venues]
+    run(con, '''
 INSERT INTO "person_features"
-SELECT fe."person_id", fe."feature", max(e."w"), count(*)::INTEGER, arg_max(e."venue", e."happened_on")
+SELECT fe."person_id", fe."feature", max(e."w"), count(*)::INTEGER,
+       arg_max(e."venue", {'d': e."happened_on", 'id': e."evidence_id"}) FILTER (WHERE e."happened_on" IS NOT NULL)
 FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
-WHERE fe."feature" = ? GROUP BY ALL''', [feature])
-        con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, FALSE)',
-                        [(r.name, feature, r.venues[venue]) for r in profiles.roles.values() if venue in r.venues])
-        run(con, 'INSERT INTO "_rk_labels" VALUES (?, ?, FALSE, FALSE)', [feature, venue])
+WHERE list_contains(?::VARCHAR[], fe."feature") GROUP BY ALL''', [features])
+    con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, FALSE)',
+                    [(r.name, f"venue:{v}", r.venues[v]) for v in venues for r in profiles.roles.values()
+                     if v in r.venues])
+    con.executemany('INSERT INTO "_rk_labels" VALUES (?, ?, FALSE, FALSE)', [(f"venue:{v}", v) for v in venues])
 
 
 def phrases(con: duckdb.DuckDBPyConnection) -> None:
@@ -140,7 +139,9 @@ WITH fresh AS (
 ), agg AS (
     -- list_sort over structs whose first fields are the sort keys: much
     -- faster than ordered aggregates at a million people.
-    SELECT "role", "person_id", sum("contribution") AS "score",
+    -- the score sums the sorted contributions: the same bits whatever
+    -- order the feature rows arrive in (a cached and a fresh run agree)
+    SELECT "role", "person_id", list_sum(list_sort(list("contribution"))) AS "score",
            coalesce(sum("contribution") FILTER (WHERE NOT "is_flag"), 0) AS "positive",
            list_transform(list_sort(list({'k': -abs("contribution"), 'feature': "feature", 'value': "value",
                                           'weight': "weight", 'contribution': "contribution"})),

@@ -1,0 +1,213 @@
+"""Incremental ranking: cached keyword hits give exactly what a full scan gives.
+
+Each test ranks a small generated warehouse, changes it the way a night
+does (new papers, an edited title, a removed row, a merge that moves a row to
+another person, a new keyword in the profiles), ranks again, and compares
+every output table with a cold run on an identical copy that never saw the
+first state."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+
+import enrich.rank.scoring as scoring
+from enrich.rank import rank
+from enrich.rank.hits import HITS_DDL, PROFILE_DDL
+from enrich.rank.profiles import load_profiles, parse_profiles
+
+NOW = datetime(2026, 11, 1)
+OUTPUTS = ("person_features", "feature_evidence", "role_scores", "lead_rows", "leads")
+
+# Words from the packaged profiles' keywords and venues, plus filler.
+WORDS = ["serving", "kubernetes", "evaluation", "benchmarks", "terraform", "prometheus", "drift", "platform",
+         "gpu", "ux", "explaining", "rollout", "designer", "prototype", "spark", "fine-tuning", "training",
+         "mlflow", "ray", "helm", "grafana", "the", "a", "of", "model", "data", "study", "method", "graph"]
+VENUES = ["CHI '25", "MLSys 2024", "KDD", "cs.LG", "OSDI '23", "UIST", None]
+KINDS = ["paper", "talk", "contribution", "repo", "profile"]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def _evidence_row(rng: random.Random, person: int, i: int) -> tuple:
+    """One evidence row; dates repeat on purpose so ties must break the same way."""
+    kind = rng.choice(KINDS)
+    identity = f"{'github' if kind in ('contribution', 'repo', 'profile') else 'mlconf'}:u{person}"
+    title = _text(rng, 4).title()
+    day = None if rng.random() < 0.2 else date(2020, 1, 1) + timedelta(days=200 * rng.randrange(12))
+    amount = rng.randrange(1, 400) if kind == "contribution" else None
+    venue = rng.choice(VENUES) if kind in ("paper", "talk") else None
+    return (f"{identity}|{kind}:{i}", identity, f"p{person}", identity.split(":")[0], kind, title,
+            f"https://example.org/{person}/{i}", day, _text(rng, 12), [rng.choice(WORDS), rng.choice(WORDS)],
+            amount, venue)
+
+
+def world(n_people: int = 30, rows_per_person: int = 5, seed: int = 7) -> tuple[list, list]:
+    rng = random.Random(seed)
+    identities, evidence = [], []
+    for p in range(n_people):
+        for source in ("github", "mlconf"):
+            identities.append((f"{source}:u{p}", f"p{p}", source, "github" if source == "github" else "conference",
+                               f"u{p}", f"Person {p}", None, f"Engineer {p}", None, None, None,
+                               datetime(2026, 10, 1), datetime(2026, 10, 2), False))
+        evidence += [_evidence_row(rng, p, p * 100 + i) for i in range(rows_per_person)]
+    return identities, evidence
+
+
+def build(identities: list, evidence: list) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute('CREATE TABLE "identities" ("identity_id" VARCHAR, "person_id" VARCHAR, "source" VARCHAR, '
+                '"source_kind" VARCHAR, "source_key" VARCHAR, "name" VARCHAR, "affiliation" VARCHAR, '
+                '"headline" VARCHAR, "bio" VARCHAR, "location" VARCHAR, "url" VARCHAR, '
+                '"first_seen" TIMESTAMP, "last_seen" TIMESTAMP, "is_internal" BOOLEAN)')
+    con.execute('CREATE TABLE "evidence" ("evidence_id" VARCHAR, "identity_id" VARCHAR, "person_id" VARCHAR, '
+                '"source" VARCHAR, "kind" VARCHAR, "title" VARCHAR, "url" VARCHAR, "happened_on" DATE, '
+                '"text" VARCHAR, "tags" VARCHAR[], "amount" INTEGER, "venue" VARCHAR)')
+    con.executemany('INSERT INTO "identities" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', identities)
+    con.executemany('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', evidence)
+    return con
+
+
+def outputs(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in OUTPUTS}
+
+
+def assert_same_as_cold_run(con: duckdb.DuckDBPyConnection, profiles=None) -> None:
+    """`con` (ranked incrementally) equals a fresh copy of its inputs ranked from scratch."""
+    identities = con.execute('SELECT * FROM "identities"').fetchall()
+    evidence = con.execute('SELECT * FROM "evidence"').fetchall()
+    cold = build(identities, evidence)
+    stats = rank(cold, profiles=profiles, now=NOW)
+    assert stats.scanned_rows == len(evidence)
+    got, want = outputs(con), outputs(cold)
+    for table in OUTPUTS:
+        assert got[table] == want[table], table
+    assert want["feature_evidence"] and want["lead_rows"]
+
+
+@pytest.fixture()
+def warm():
+    identities, evidence = world()
+    con = build(identities, evidence)
+    stats = rank(con, now=NOW)
+    assert stats.scanned_rows == len(evidence)
+    yield con
+    con.close()
+
+
+def test_a_second_run_on_unchanged_evidence_scans_nothing(warm):
+    before = outputs(warm)
+    stats = rank(warm, now=NOW)
+    assert stats.scanned_rows == 0
+    assert outputs(warm) == before
+
+
+def test_new_changed_and_removed_rows_rescan_only_those_and_match_a_cold_run(warm):
+    rng = random.Random(99)
+    new_paper = _evidence_row(rng, 3, 9001)
+    new_person_row = _evidence_row(rng, 31, 9002)
+    warm.execute('INSERT INTO "identities" SELECT * REPLACE (\'p31\' AS "person_id", '
+                 'replace("identity_id", \'u0\', \'u31\') AS "identity_id") FROM "identities" WHERE "person_id" = \'p0\'')
+    warm.executemany('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                     [new_paper, new_person_row])
+    (changed,) = warm.execute('SELECT min("evidence_id") FROM "evidence" WHERE "person_id" = \'p5\'').fetchone()
+    warm.execute('UPDATE "evidence" SET "title" = \'Serving LLMs on Kubernetes\' WHERE "evidence_id" = ?', [changed])
+    (removed,) = warm.execute('SELECT max("evidence_id") FROM "evidence" WHERE "person_id" = \'p7\'').fetchone()
+    warm.execute('DELETE FROM "evidence" WHERE "evidence_id" = ?', [removed])
+
+    stats = rank(warm, now=NOW)
+
+    assert stats.scanned_rows == 3
+    cached = {r[0] for r in warm.execute('SELECT "evidence_id" FROM "rank_hits"').fetchall()}
+    assert removed not in cached and {new_paper[0], new_person_row[0], changed} <= cached
+    assert cached == {r[0] for r in warm.execute('SELECT "evidence_id" FROM "evidence"').fetchall()}
+    assert_same_as_cold_run(warm)
+
+
+def test_a_row_moved_to_another_person_is_not_rescanned_but_is_credited_to_them(warm):
+    """An identity merge changes who owns a row, not what it says."""
+    warm.execute('UPDATE "identities" SET "person_id" = \'p1\' WHERE "person_id" = \'p2\'')
+    warm.execute('UPDATE "evidence" SET "person_id" = \'p1\' WHERE "person_id" = \'p2\'')
+    stats = rank(warm, now=NOW)
+    assert stats.scanned_rows == 0
+    assert warm.execute('SELECT count(*) FROM "feature_evidence" WHERE "person_id" = \'p2\'').fetchone() == (0,)
+    assert_same_as_cold_run(warm)
+
+
+def test_a_later_now_reuses_hits_and_matches_a_cold_run(warm):
+    """Weights decay with `now`; hits do not depend on it."""
+    later = NOW + timedelta(days=400)
+    stats = rank(warm, now=later)
+    assert stats.scanned_rows == 0
+    identities = warm.execute('SELECT * FROM "identities"').fetchall()
+    evidence = warm.execute('SELECT * FROM "evidence"').fetchall()
+    cold = build(identities, evidence)
+    rank(cold, now=later)
+    assert outputs(warm) == outputs(cold)
+
+
+def test_changed_profiles_invalidate_the_whole_cache(warm):
+    profiles = load_profiles()
+    features = dict(profiles.features)
+    feature = features["production_ml"]
+    features["production_ml"] = type(feature)(**{**feature.__dict__, "keywords": feature.keywords + ("graph",)})
+    changed = type(profiles)(**{**profiles.__dict__, "features": features})
+    (n,) = warm.execute('SELECT count(*) FROM "evidence"').fetchone()
+
+    stats = rank(warm, profiles=changed, now=NOW)
+
+    assert stats.scanned_rows == n
+    assert warm.execute('SELECT count(*) FROM "feature_evidence" WHERE "matched" = \'graph\'').fetchone()[0] > 0
+    assert_same_as_cold_run(warm, profiles=changed)
+    assert rank(warm, profiles=changed, now=NOW).scanned_rows == 0
+
+
+def test_a_new_venue_in_a_role_invalidates_the_cache():
+    identities, evidence = world()
+    con = build(identities, evidence)
+    doc = {"settings": {"production_features": ["gpu_work"], "evaluation_features": ["gpu_work"]},
+           "features": {"gpu_work": {"keywords": ["gpu"]}},
+           "roles": {"r": {"weights": {"gpu_work": 1.0}, "venues": {"CHI": 0.3}}}}
+    rank(con, profiles=parse_profiles(doc), now=NOW)
+    doc["roles"]["r"]["venues"]["KDD"] = 0.2
+    stats = rank(con, profiles=parse_profiles(doc), now=NOW)
+    assert stats.scanned_rows == len(evidence)
+    assert con.execute('SELECT count(*) FROM "feature_evidence" WHERE "feature" = \'venue:KDD\'').fetchone()[0] > 0
+
+
+def test_full_rescans_everything_with_the_same_result(warm):
+    before = outputs(warm)
+    (n,) = warm.execute('SELECT count(*) FROM "evidence"').fetchone()
+    stats = rank(warm, now=NOW, full=True)
+    assert stats.scanned_rows == n
+    assert outputs(warm) == before
+
+
+def test_a_failed_run_leaves_the_cache_and_the_ranking_as_they_were(warm, monkeypatch):
+    hits_before = warm.execute('SELECT * FROM "rank_hits" ORDER BY ALL').fetchall()
+    before = outputs(warm)
+    warm.execute('UPDATE "evidence" SET "title" = \'Evaluation harness\' WHERE "person_id" = \'p4\'')
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scoring, "score_roles", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        rank(warm, now=NOW)
+    assert warm.execute('SELECT * FROM "rank_hits" ORDER BY ALL').fetchall() == hits_before
+    assert outputs(warm) == before
+
+
+def test_the_migration_creates_the_cache_tables_the_code_expects(con):
+    """conftest's `con` is a migrated warehouse: 0008 and hits.py must agree."""
+    scratch = duckdb.connect()
+    scratch.execute(HITS_DDL)
+    scratch.execute(PROFILE_DDL)
+    for table in ("rank_hits", "rank_hits_profile"):
+        sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
+              f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
+        assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()
