@@ -4,9 +4,11 @@ and accepted-paper lists with author profiles (format ``papers``: `VenuePaper`/`
 Entry point `pull(settings, state)`; each ``[[sources.conferences]]`` table
 picks its adapter with ``format`` (see `settings.ConferenceSettings`).  All
 adapters yield `Speaker` and `Talk` records whose ``source`` is the
-configured name.  Conference programmes are small and offer no "changed
-since" filter, so every night re-reads the whole event (no state kept);
-the warehouse's idempotent upserts make that cheap.
+configured name.  Conference programmes offer no "changed since" filter,
+but their pages carry validators: each http(s) page is asked for
+conditionally, and a programme whose every page answers 304 costs no
+parsing and no loading (one Page confirming the source in `Page.seen`);
+any change re-reads the whole event (see `sources.conferences.conditional`).
 """
 from __future__ import annotations
 
