@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["rank", "RankStats", "load_profiles", "Profiles"]
 
 _TEMP_TABLES = ("_rk_ev", "_rk_counts", "_rk_weights", "_rk_roles", "_rk_labels", "_rk_phrases",
-                "_rk_person", "_rk_lead_ev", "_rk_depth")
+                "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan")
 
 
 @dataclass(frozen=True)

@@ -128,11 +128,11 @@ def scan_new(con: duckdb.DuckDBPyConnection, rules: list[Matcher]) -> int:
     parts, params = zip(*(_hit_sql(r) for r in rules)) if rules else ((), ())
     hits = "list_filter([" + ", ".join(parts) + "], lambda x: x IS NOT NULL)" if parts else "[]"
     run(con, f'''
-INSERT INTO "rank_hits"
+CREATE OR REPLACE TEMP TABLE "_rk_scan" AS
 SELECT "evidence_id", "fingerprint",
-       coalesce({hits}, [])::STRUCT("feature" VARCHAR, "matched" VARCHAR)[]
+       coalesce({hits}, [])::STRUCT("feature" VARCHAR, "matched" VARCHAR)[] AS "hits"
 FROM (
-    SELECT DISTINCT e."evidence_id", e."fingerprint", e."kind",
+    SELECT e."evidence_id", e."fingerprint", e."kind",
            lower(coalesce(e."title", ''))                      AS "m_title",
            lower(coalesce(e."text", ''))                       AS "m_text",
            lower(coalesce(array_to_string(e."tags", ' '), '')) AS "m_tags",
@@ -141,6 +141,13 @@ FROM (
     WHERE NOT EXISTS (SELECT 1 FROM "rank_hits" h
                       WHERE h."evidence_id" = e."evidence_id" AND h."fingerprint" = e."fingerprint")
 )''', [p for group in params for p in group])
+    # A row listed twice in `evidence` is cached once (same id and content,
+    # same hits); deduplicating after the scan keeps the long text out of
+    # the hash table.
+    run(con, '''
+INSERT INTO "rank_hits"
+SELECT "evidence_id", "fingerprint", any_value("hits") FROM "_rk_scan" GROUP BY "evidence_id", "fingerprint"''')
+    run(con, 'DROP TABLE temp."_rk_scan"')
     (n,) = con.execute('SELECT count(*) FROM "rank_hits"').fetchone()
     return int(n)
 

@@ -85,7 +85,7 @@ WITH top AS (
            END AS "cite"
     FROM top
 )
-SELECT pf."person_id", pf."feature", l."builtin",
+SELECT pf."person_id", pf."feature", pf."value", l."builtin", l."label",
        CASE WHEN pf."feature" IN ('research_only', 'no_eval')
                 THEN '⚑ ' || l."label" || ': ' || pf."detail"
             WHEN l."builtin" OR l."composite" THEN l."label" || ' (' || pf."detail" || ')'
@@ -120,22 +120,23 @@ def score_roles(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """role_scores: one row per (role, person) with some positive signal."""
     run(con, '''
 CREATE OR REPLACE TABLE "role_scores" AS
-WITH fresh AS (
-    SELECT r."role", c."person_id",
-           CASE WHEN c."last_work" IS NULL THEN 1.0
-                ELSE pow(0.5, greatest(0, date_diff('day', c."last_work", ?::DATE)) / 365.25 / r."half_life")
-           END AS "factor"
-    FROM "_rk_roles" r CROSS JOIN "_rk_counts" c
-), parts AS (
-    SELECT w."role", pf."person_id", w."feature", pf."value", w."weight", w."is_flag", ph."phrase",
-           CASE WHEN w."is_flag" THEN -w."weight" * pf."value"
-                WHEN w."feature" LIKE 'venue:%' THEN w."weight" * pf."value"
-                ELSE w."weight" * pf."value" * f."factor" END AS "contribution"
+WITH parts AS (
+    -- _rk_phrases holds every person_features row with its label and phrase:
+    -- one join on the feature name, one on the person, no composite keys
+    SELECT w."role", ph."person_id", w."feature", ph."value", w."weight", w."is_flag", ph."phrase",
+           ph."builtin", ph."label",
+           CASE WHEN w."is_flag" THEN -w."weight" * ph."value"
+                WHEN w."feature" LIKE 'venue:%' THEN w."weight" * ph."value"
+                ELSE w."weight" * ph."value"
+                     * CASE WHEN c."last_work" IS NULL THEN 1.0
+                            ELSE pow(0.5, greatest(0, date_diff('day', c."last_work", ?::DATE)) / 365.25 / r."half_life")
+                       END
+           END AS "contribution"
     FROM "_rk_weights" w
-    JOIN "person_features" pf USING ("feature")
-    JOIN fresh f ON f."role" = w."role" AND f."person_id" = pf."person_id"
-    LEFT JOIN "_rk_phrases" ph ON ph."person_id" = pf."person_id" AND ph."feature" = pf."feature"
-    WHERE pf."value" > 0 AND w."weight" > 0
+    JOIN "_rk_roles" r USING ("role")
+    JOIN "_rk_phrases" ph USING ("feature")
+    JOIN "_rk_counts" c ON c."person_id" = ph."person_id"
+    WHERE ph."value" > 0 AND w."weight" > 0
 ), agg AS (
     -- list_sort over structs whose first fields are the sort keys: much
     -- faster than ordered aggregates at a million people.
@@ -147,13 +148,13 @@ WITH fresh AS (
                                           'weight': "weight", 'contribution': "contribution"})),
                           lambda x: {'feature': x."feature", 'value': x."value", 'weight': x."weight",
                                 'contribution': x."contribution"}) AS "contributions",
-           list_transform(list_sort(list({'b': l."builtin", 'k': -"contribution", 'f': "feature", 'p': "phrase",
-                                          'l': CASE WHEN l."builtin" THEN NULL ELSE l."label" END})
+           list_transform(list_sort(list({'b': "builtin", 'k': -"contribution", 'f': "feature", 'p': "phrase",
+                                          'l': CASE WHEN "builtin" THEN NULL ELSE "label" END})
                                     FILTER (WHERE NOT "is_flag" AND "phrase" IS NOT NULL)),
                           lambda x: {'p': x."p", 'l': x."l"}) AS "drivers",
            list_transform(list_sort(list({'k': "contribution", 'f': "feature", 'p': "phrase"})
                                     FILTER (WHERE "is_flag")), lambda x: x."p") AS "flags"
-    FROM parts JOIN "_rk_labels" l USING ("feature")
+    FROM parts
     GROUP BY "role", "person_id"
 )
 SELECT a."role", a."person_id", round(a."score", 6) AS "score",
