@@ -147,8 +147,8 @@ FROM (
     run(con, '''
 INSERT INTO "rank_hits"
 SELECT "evidence_id", "fingerprint", any_value("hits") FROM "_rk_scan" GROUP BY "evidence_id", "fingerprint"''')
+    (n,) = con.execute('SELECT count(*) FROM "_rk_scan"').fetchone()
     run(con, 'DROP TABLE temp."_rk_scan"')
-    (n,) = con.execute('SELECT count(*) FROM "rank_hits"').fetchone()
     return int(n)
 
 
@@ -171,8 +171,7 @@ def refresh(con: duckdb.DuckDBPyConnection, profiles: Profiles, *, full: bool = 
     ensure_tables(con)
     if not reset_if_stale(con, profile_fingerprint(rules), full=full):
         drop_stale(con)
-    (before,) = con.execute('SELECT count(*) FROM "rank_hits"').fetchone()
-    scanned = scan_new(con, rules) - int(before)
+    scanned = scan_new(con, rules)
     load_hits(con)
-    logger.info("keyword hits: %d evidence rows scanned, %d reused", scanned, before)
+    logger.info("keyword hits: %d evidence rows scanned, the rest reused", scanned)
     return scanned
