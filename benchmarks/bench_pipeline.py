@@ -27,10 +27,12 @@ night-1 papers: same authors, new ids, published on night 2).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import multiprocessing
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -217,12 +219,26 @@ def print_night(label: str, night: dict, peaks: dict, counts: dict) -> None:
         print(f"     {name:28s} {st['seconds']:7.1f} s (CPU {st['cpu_seconds']:6.1f} s)  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
 
 
+def _workdir(keep: str | None):
+    """A temporary directory, or ``--keep DIR`` (created, emptied of a previous warehouse)."""
+    if not keep:
+        return tempfile.TemporaryDirectory()
+    path = Path(keep)
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.duckdb*"):
+        old.unlink()
+    return contextlib.nullcontext(str(path))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--new-fraction", type=float, default=0.01)
     parser.add_argument("--load-batch-records", type=int, default=None,
                         help="records per coalesced load (default: the flow's; 1 = page by page, the old behaviour)")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="work in DIR and keep its warehouse after each night (night1.duckdb, night2.duckdb) "
+                             "for profiling resolve and rank on it")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     quiet_logging()
@@ -241,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   loads coalesce up to {batch_records} records; GitHub max_repos_per_org = 1000 "
           f"(world: {hello['world']['repos']} repositories)")
     results = {"world": hello["world"], "new_papers": hello["new_papers"], "load_batch_records": batch_records}
-    with tempfile.TemporaryDirectory() as tmp:
+    with _workdir(args.keep) as tmp:
         config = load_config(write_config(Path(tmp), parent), db=Path(tmp) / "warehouse.duckdb")
         for night in (1, 2):
             parent.send(("night", night))
@@ -255,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
                           db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
             results[f"night{night}"] = result
+            if args.keep:
+                shutil.copy(config.warehouse_path, Path(tmp) / f"night{night}.duckdb")
             print_night(f"night {night} (load {load}; rows {result['rows']}; {result['db_mb']} MB)", result,
                         peaks, counts)
     parent.send(("stop",))

@@ -367,6 +367,9 @@ def _erase_derived(con: duckdb.DuckDBPyConnection, *, include_feedback: bool) ->
     """Resolution rows, features, scores, leads (and feedback) of ``_pv_persons`` / ``_pv_gone``."""
     persons = 'SELECT "person_id" FROM "_pv_persons"'
     counts = {
+        # before identity_person goes: the fingerprints of every record of the persons
+        "identity_fingerprints": _erase_fingerprints(con, persons),
+        "rank_hits": _erase_rank_hits(con, persons),
         "identity_person": _delete_count(con, f'DELETE FROM "identity_person" WHERE "person_id" IN ({persons}) '
                                               'OR "identity_id" IN (SELECT "identity_id" FROM "_pv_gone")'),
         "identity_pairs": _delete_count(con, 'DELETE FROM "identity_pairs" WHERE "identity_a" IN (SELECT "identity_id" '
@@ -382,6 +385,27 @@ def _erase_derived(con: duckdb.DuckDBPyConnection, *, include_feedback: bool) ->
     if _exists(con, "lead_rows"):
         counts["lead_rows"] = _erase_leads(con, persons)
     return {t: n for t, n in counts.items() if n}
+
+
+def _erase_fingerprints(con: duckdb.DuckDBPyConnection, persons: str) -> int:
+    """Incremental resolution's per-record hashes, keyed by identity id (which
+    names a login or an email): gone with the records they describe."""
+    if not _exists(con, "identity_fingerprints"):
+        return 0
+    return _delete_count(con, f'''DELETE FROM "identity_fingerprints"
+        WHERE "identity_id" IN (SELECT "identity_id" FROM "_pv_gone")
+           OR "identity_id" IN (SELECT "identity_id" FROM "identity_person" WHERE "person_id" IN ({persons}))''')
+
+
+def _erase_rank_hits(con: duckdb.DuckDBPyConnection, persons: str) -> int:
+    """Ranking's cached keyword matches per evidence row: an evidence id starts
+    with its identity id and holds matched words from the person's work."""
+    if not _exists(con, "rank_hits"):
+        return 0
+    return _delete_count(con, f'''DELETE FROM "rank_hits" h WHERE EXISTS (
+        SELECT 1 FROM (SELECT "identity_id" FROM "_pv_gone"
+                       UNION SELECT "identity_id" FROM "identity_person" WHERE "person_id" IN ({persons})) i
+        WHERE starts_with(h."evidence_id", i."identity_id" || '|'))''')
 
 
 def _erase_leads(con: duckdb.DuckDBPyConnection, persons: str) -> int:
