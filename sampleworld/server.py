@@ -520,17 +520,26 @@ def _rate_limit_doc(sw: SampleWorldServer) -> dict:
 
 
 def _github_graphql(sw: SampleWorldServer, body: bytes) -> Response:
-    sw.count("github", "graphql")
-    sw.github_spend("graphql")
-    headers = sw.github_headers("graphql")
+    """User batches count as ``github:graphql``, repository-languages batches as
+    ``github:graphql_languages``; both spend the GraphQL budget, as on GitHub."""
     try:
         query = json.loads(body or b"{}").get("query", "")
     except (ValueError, AttributeError):
+        query = None
+    if not isinstance(query, str):
+        query = None
+    has_users, has_repos = GH.has_user_query(query or ""), GH.has_repo_query(query or "")
+    sw.count("github", "graphql_languages" if has_repos and not has_users else "graphql")
+    sw.github_spend("graphql")
+    headers = sw.github_headers("graphql")
+    if query is None:
         return _json({"message": "Problems parsing JSON", "documentation_url": GH.DOCS}, 400, **headers)
-    if not GH.has_user_query(query):
-        return _json({"errors": [{"message": "This sample server answers only user(login:) batches."}]}, 200, **headers)
-    users = sw.index().users
-    return _json(GH.graphql_users(query, lambda login: users.get(login.lower())), 200, **headers)
+    if not (has_users or has_repos):
+        return _json({"errors": [{"message": "This sample server answers only user(login:) and "
+                                             "repository(owner:, name:) { languages } batches."}]}, 200, **headers)
+    index = sw.index()
+    return _json(GH.graphql_answer(query, lambda login: index.users.get(login.lower()),
+                                   lambda full: index.repos.get(full.lower())), 200, **headers)
 
 
 def _github_rest(index: _Index, api: str, path: str, params: dict) -> tuple[str, Response]:

@@ -13,6 +13,8 @@ from sampleworld.model import GithubUser, Repo
 
 DOCS = "https://docs.github.com/rest"
 _ALIAS_USER = re.compile(r'(\w+)\s*:\s*user\s*\(\s*login\s*:\s*"([^"]*)"\s*\)')
+_ALIAS_REPO = re.compile(r'(\w+)\s*:\s*repository\s*\(\s*owner\s*:\s*"([^"]*)"\s*,\s*name\s*:\s*"([^"]*)"\s*\)'
+                         r'\s*\{\s*languages\s*\(\s*first\s*:\s*(\d+)')
 
 
 def _node_id(prefix: str, number: int) -> str:
@@ -106,6 +108,42 @@ def link_header(url_base: str, params: dict, page: int, last: int) -> str | None
 
 def not_found() -> dict:
     return {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+
+
+def graphql_answer(query: str, user_lookup, repo_lookup) -> dict:
+    """Answer aliased ``user(login:)`` and ``repository(owner:, name:) { languages(first: N ...) }``
+    fields in one query, as GitHub does; unknown ones give ``null`` plus a NOT_FOUND error."""
+    users, repos = graphql_users(query, user_lookup), graphql_repo_languages(query, repo_lookup)
+    answer: dict = {"data": {**users["data"], **repos["data"]}}
+    errors = users.get("errors", []) + repos.get("errors", [])
+    if errors:
+        answer["errors"] = errors
+    return answer
+
+
+def graphql_repo_languages(query: str, lookup) -> dict:
+    """``alias: repository(owner: "o", name: "n") { languages(first: N, orderBy: SIZE DESC) {...} }``:
+    the repo's languages, largest first, at most N edges, with ``totalCount``.
+    ``lookup("o/n") -> Repo | None``."""
+    data, errors = {}, []
+    for alias, owner, name, first in _ALIAS_REPO.findall(query or ""):
+        repo = lookup(f"{owner}/{name}")
+        if repo is None:
+            data[alias] = None
+            errors.append({"type": "NOT_FOUND", "path": [alias], "locations": [{"line": 1, "column": 1}],
+                           "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."})
+            continue
+        ordered = sorted(repo.languages.items(), key=lambda kv: (-kv[1], kv[0]))
+        edges = [{"size": size, "node": {"name": lang}} for lang, size in ordered[:min(100, int(first))]]
+        data[alias] = {"languages": {"totalCount": len(ordered), "edges": edges}}
+    answer: dict = {"data": data}
+    if errors:
+        answer["errors"] = errors
+    return answer
+
+
+def has_repo_query(query: str) -> bool:
+    return bool(_ALIAS_REPO.search(query or ""))
 
 
 def graphql_users(query: str, lookup) -> dict:

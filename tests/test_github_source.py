@@ -626,7 +626,9 @@ def _night(server, settings: GithubSettings, state: dict[str, str]) -> tuple[lis
 
 
 def _repo_names(checkpoint: dict[str, str]) -> set[str]:
-    return {k.removeprefix("etag:repo:") for k in checkpoint if k.startswith("etag:repo:")}
+    """Repositories the state knows: configured ones by their ETag, org ones by their last check
+    (their fields come from the listing, so they have no repository ETag)."""
+    return {k.split(":", 2)[2] for k in checkpoint if k.startswith(("etag:repo:", "etag:checked:"))}
 
 
 @pytest.fixture
@@ -713,7 +715,7 @@ def test_oversized_response_stops_with_max_bytes_error_and_keeps_earlier_pages(w
 
 def test_oversized_graphql_batch_is_an_error_not_a_rest_fallback(world_server, monkeypatch):
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    settings = _world_settings(world_server, max_bytes=64 * 1024)
+    settings = _world_settings(world_server, max_bytes=64 * 1024, orgs=[])  # configured repos: REST, then profiles
     world_server.inject("/github/graphql", "oversized", times=100, bytes=1_000_000, content_length=False)
     yielded = []
     with pytest.raises(ParseError, match=r"GraphQL.*max_bytes=65536"):
@@ -721,3 +723,12 @@ def test_oversized_graphql_batch_is_an_error_not_a_rest_fallback(world_server, m
             yielded.append(page)
     assert any(isinstance(r, GithubRepo) for p in yielded for r in p.records)  # repositories stay loaded
     assert world_server.counts.get("github:user", 0) == 0
+
+
+def test_oversized_graphql_languages_batch_is_an_error_not_a_rest_fallback(world_server, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = _world_settings(world_server, max_bytes=64 * 1024, repos=[])  # org repos: languages by GraphQL
+    world_server.inject("/github/graphql", "oversized", times=100, bytes=1_000_000, content_length=False)
+    with pytest.raises(ParseError, match=r"GraphQL languages.*max_bytes=65536"):
+        list(pull(settings, {}))
+    assert world_server.counts.get("github:languages", 0) == 0

@@ -5,9 +5,15 @@ anonymous 60/hour budget usable and a token's 5000/hour far away):
 
 * per organisation: ``ceil(repos / 100)`` list pages (``/orgs/{org}/repos``),
   conditional (see `sources.github.orgs`): free when the listing is unchanged;
-* per repository: 1 (``/repos/{o}/{r}``) + 1 (``/languages``) +
-  ``ceil(contributors / 100)`` (``/contributors``, read from the list payload:
-  never a per-contributor ``GET /users/{login}``);
+* per repository found through a fresh org listing page: its fields come
+  from the listing item (no ``/repos/{o}/{r}``), its languages from one
+  GraphQL query per `LANGUAGES_BATCH` repositories (`sources.github.languages`,
+  REST ``/languages`` as fallback), then ``ceil(contributors / 100)``
+  (``/contributors``, read from the list payload: never a per-contributor
+  ``GET /users/{login}``; GraphQL has no contributor list);
+* per other repository (configured ``repos``, or an org repository whose
+  listing page answered 304): 1 (``/repos/{o}/{r}``, conditional) + 1
+  (``/languages``) + the contributor pages;
 * per 100 distinct contributors: 1 GraphQL query (REST fallback: 1 per user).
 
 Conditional requests: the ETag of each repository response is stored in the
@@ -45,7 +51,7 @@ retention does not purge data only because it did not change.  Contributor
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Iterable, Iterator
 
@@ -54,6 +60,7 @@ from github.GithubException import UnknownObjectException
 from sources.errors import ParseError
 from sources.github.client import GithubClient, api_errors, build_client, ensure_budget, get_json, get_pages, log_budget
 from sources.github.graphql import fetch_profiles
+from sources.github.languages import LANGUAGES_BATCH, fetch_languages
 from sources.github.orgs import org_page_key, org_repos
 from sources.github.parse import contribution_from_json, repo_from_json
 from sources.github.settings import GithubSettings
@@ -85,6 +92,8 @@ class RepoPlan:
     skipped: list[str]
     stamps: dict[str, str | None]  # listing stamp of each org repository to fetch (configured ones: absent)
     checkpoint: dict[str, str]
+    items: dict[str, dict] = field(default_factory=dict)  # repository fields of freshly listed repos to fetch
+    recheck: set[str] = field(default_factory=set)  # unchanged stamp, check too old: contributors only
 
 
 def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
@@ -102,10 +111,7 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
         if plan.checkpoint or plan.skipped:
             yield Page([], checkpoint=plan.checkpoint, seen=_seen(plan.skipped, plan.skipped))
         logins: dict[str, None] = {}
-        for number, full_name in enumerate(plan.fetch, 1):
-            page = pull_repo(client, full_name, state)
-            if page is None:
-                continue
+        for number, full_name, page in pull_repos(client, plan, state):
             if full_name in plan.stamps and plan.stamps[full_name]:
                 page.checkpoint[checked_key(full_name)] = f"{today.isoformat()}|{plan.stamps[full_name]}"
             for record in page.records:
@@ -124,28 +130,33 @@ def today_utc() -> date:
 
 
 # --- repositories -------------------------------------------------------------
-def resolve_repos(client: GithubClient, state: dict[str, str]) -> tuple[list[str], dict[str, str | None], dict[str, str]]:
+def resolve_repos(client: GithubClient, state: dict[str, str]
+                  ) -> tuple[list[str], dict[str, str | None], dict[str, str], dict[str, dict]]:
     """Configured repos first, then each org's public non-fork, non-archived
     repos (most recently pushed first, capped); each once, case-insensitively.
     Returns the names, the listing stamp of each repo known only through an
-    org, and the org listings' checkpoint entries."""
+    org, the org listings' checkpoint entries, and the listed repository
+    fields of those repos (pages answered 200 only)."""
     seen = {name.lower(): name for name in client.settings.repos}
     stamps: dict[str, str | None] = {}
     checkpoint: dict[str, str] = {}
+    items: dict[str, dict] = {}
     for org in client.settings.orgs:
-        names, org_checkpoint, org_stamps = org_repos(client, org, state)
-        checkpoint.update(org_checkpoint)
-        for name in names:
+        listing = org_repos(client, org, state)
+        checkpoint.update(listing.checkpoint)
+        for name in listing.names:
             if name.lower() not in seen:
                 seen[name.lower()] = name
-                stamps[name] = org_stamps.get(name)
-    return list(seen.values()), stamps, checkpoint
+                stamps[name] = listing.stamps.get(name)
+                if name in listing.items:
+                    items[name] = listing.items[name]
+    return list(seen.values()), stamps, checkpoint, items
 
 
 def plan_repos(client: GithubClient, state: dict[str, str], today: date) -> RepoPlan:
     """Split the repositories into those to request and those unchanged since their last check."""
-    names, stamps, checkpoint = resolve_repos(client, state)
-    fetch, skipped = [], []
+    names, stamps, checkpoint, items = resolve_repos(client, state)
+    fetch, skipped, recheck = [], [], set()
     for name in names:
         if name in stamps and is_unchanged(state.get(checked_key(name)), stamps[name], today,
                                            client.settings.recheck_days):
@@ -154,11 +165,14 @@ def plan_repos(client: GithubClient, state: dict[str, str], today: date) -> Repo
             checkpoint.update({key: state[key] for key in keys if state.get(key)})
         else:
             fetch.append(name)
+            if name in stamps and same_stamp(state.get(checked_key(name)), stamps[name]):
+                recheck.add(name)
     if skipped:
         logger.info("GitHub: %d of %d repositories unchanged in their org listing since their last check "
                     "(within recheck_days=%d): not requested", len(skipped), len(names), client.settings.recheck_days)
     fetched = set(fetch)
-    return RepoPlan(fetch, skipped, {n: s for n, s in stamps.items() if n in fetched}, checkpoint)
+    return RepoPlan(fetch, skipped, {n: s for n, s in stamps.items() if n in fetched}, checkpoint,
+                    {n: fields for n, fields in items.items() if n in fetched}, recheck)
 
 
 def is_unchanged(stored: str | None, stamp: str | None, today: date, recheck_days: int) -> bool:
@@ -168,12 +182,28 @@ def is_unchanged(stored: str | None, stamp: str | None, today: date, recheck_day
     if not stored or not stamp or recheck_days <= 0:
         return False
     checked_on, _, stored_stamp = stored.partition("|")
-    try:
-        age = (today - date.fromisoformat(checked_on)).days
-    except ValueError:
-        logger.warning("GitHub: unreadable stored check date %r; the repository is checked again", checked_on[:40])
+    checked = _check_date(checked_on)
+    return checked is not None and stored_stamp == stamp and 0 <= (today - checked).days < recheck_days
+
+
+def same_stamp(stored: str | None, stamp: str | None) -> bool:
+    """True when the listing stamp equals the one stored at the last full check,
+    however old that check: the repository's own fields did not change since
+    (a push moves ``pushed_at``, a change of the repository object
+    ``updated_at``), so a re-check only needs its contributor list."""
+    if not stored or not stamp:
         return False
-    return stored_stamp == stamp and 0 <= age < recheck_days
+    checked_on, _, stored_stamp = stored.partition("|")
+    return stored_stamp == stamp and _check_date(checked_on, quiet=True) is not None
+
+
+def _check_date(text: str, quiet: bool = False) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if not quiet:
+            logger.warning("GitHub: unreadable stored check date %r; the repository is checked again", text[:40])
+        return None
 
 
 def _seen(repo_rows: Iterable[str], contributor_rows: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -181,6 +211,51 @@ def _seen(repo_rows: Iterable[str], contributor_rows: Iterable[str]) -> dict[str
     seen = {"github_repo": tuple(n.lower() for n in repo_rows),
             "github_contributors": tuple(n.lower() for n in contributor_rows)}
     return {kind: keys for kind, keys in seen.items() if keys}
+
+
+def pull_repos(client: GithubClient, plan: RepoPlan, state: dict[str, str]) -> Iterator[tuple[int, str, Page]]:
+    """``(number, full name, Page)`` of each repository to fetch, in plan order.
+
+    Per chunk of `LANGUAGES_BATCH`: the languages of its listed repositories
+    in one GraphQL query, then each repository's contributors (REST).  A
+    failure stops the crawl with the pages of earlier repositories yielded."""
+    use_graphql = client.settings.graphql_enabled()
+    for start in range(0, len(plan.fetch), LANGUAGES_BATCH):
+        chunk = plan.fetch[start:start + LANGUAGES_BATCH]
+        listed = [name for name in chunk if name in plan.items]
+        languages, use_graphql = fetch_languages(client, listed, use_graphql) if listed else ({}, use_graphql)
+        for number, full_name in enumerate(chunk, start + 1):
+            if full_name in plan.items:
+                page = pull_listed_repo(client, full_name, plan.items[full_name], languages, state)
+            elif full_name in plan.recheck:
+                page = _pull_unchanged_repo(client, full_name, state)
+            else:
+                page = pull_repo(client, full_name, state)
+            if page is not None:
+                yield number, full_name, page
+
+
+def pull_listed_repo(client: GithubClient, full_name: str, fields: dict, languages: dict[str, dict[str, int]],
+                     state: dict[str, str]) -> Page | None:
+    """A repository read from its org listing item (no ``/repos/{o}/{r}``) with
+    the languages of its batch, plus its contributors; None when the languages
+    lookup found no such repository (a logged skip).  An item that does not
+    parse is read from ``/repos/{o}/{r}`` instead (the old path)."""
+    if full_name not in languages:
+        return None
+    try:
+        repo = repo_from_json(fields, languages[full_name])
+    except ParseError as exc:
+        logger.warning("GitHub repo %s: listing entry unusable (%s); reading the repository itself", full_name, exc)
+        return pull_repo(client, full_name, state)
+    repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
+    with api_errors(client, f"repo {full_name}"):
+        ensure_budget(client, f"repo {full_name}")
+        contributions, contrib_etag, same = fetch_contributions(client, full_name, repo.full_name,
+                                                                state.get(contrib_key))
+    checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag}  # a stored repo ETag stays valid
+    return Page([repo, *contributions], checkpoint={k: v for k, v in checkpoint.items() if v},
+                seen=_seen((), [repo.full_name] if same else ()))
 
 
 def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page | None:

@@ -70,7 +70,13 @@ def fetch_profiles(client: GithubClient, logins: Sequence[str], use_graphql: boo
 def users_by_graphql(client: GithubClient, logins: Sequence[str]) -> list[GithubUser]:
     """One POST to ``requester.graphql_url`` for the whole batch."""
     query, aliases = build_users_query(logins)
-    what = f"GraphQL profiles batch of {len(logins)}"
+    answer = post_graphql(client, query, f"GraphQL profiles batch of {len(logins)}")
+    return _users_from_answer(answer, aliases)
+
+
+def post_graphql(client: GithubClient, query: str, what: str) -> Any:
+    """One POST of ``query``; the raw answer.  Failures a REST fallback could
+    avoid raise `GraphqlUnavailable`; rate limits and oversized bodies do not."""
     try:
         with api_errors(client, what):
             _, answer = client.requester.requestJsonAndCheck(
@@ -79,25 +85,32 @@ def users_by_graphql(client: GithubClient, logins: Sequence[str]) -> list[Github
         raise
     except (SourceError, UnknownObjectException) as exc:
         raise GraphqlUnavailable(str(exc)) from None
-    return _users_from_answer(answer, aliases)
+    return answer
 
 
-def _users_from_answer(answer: Any, aliases: dict[str, str]) -> list[GithubUser]:
+def answer_data(answer: Any, what: str) -> tuple[dict[str, Any], list]:
+    """``(data, errors)`` of a GraphQL answer; a RATE_LIMITED error stops the source,
+    an answer without ``data`` means GraphQL cannot serve this query."""
     if not isinstance(answer, dict):
         raise GraphqlUnavailable(f"answer is not a JSON object ({type(answer).__name__})")
     errors = answer.get("errors") if isinstance(answer.get("errors"), list) else []
     if any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
-        raise RateLimited("GitHub GraphQL profiles: rate limited (GraphQL budget spent)")
+        raise RateLimited(f"GitHub GraphQL {what}: rate limited (GraphQL budget spent)")
     data = answer.get("data")
     if not isinstance(data, dict):
-        raise GraphqlUnavailable(f"no data in answer: {_first_message(errors)}")
+        raise GraphqlUnavailable(f"no data in answer: {first_message(errors)}")
+    return data, errors
+
+
+def _users_from_answer(answer: Any, aliases: dict[str, str]) -> list[GithubUser]:
+    data, errors = answer_data(answer, "profiles")
     users = []
     for alias, login in aliases.items():
         user = _user_or_none(data.get(alias), login)
         if user is not None:
             users.append(user)
     if errors:
-        logger.info("GitHub GraphQL: %d of %d logins not resolved (%s)", len(errors), len(aliases), _first_message(errors))
+        logger.info("GitHub GraphQL: %d of %d logins not resolved (%s)", len(errors), len(aliases), first_message(errors))
     return users
 
 
@@ -144,7 +157,7 @@ def _checked_login(login: str) -> bool:
     return False
 
 
-def _first_message(errors: list) -> str:
+def first_message(errors: list) -> str:
     for error in errors:
         if isinstance(error, dict) and error.get("message"):
             return str(error["message"])[:200]

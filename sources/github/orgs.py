@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from github.GithubException import UnknownObjectException
 
 from sources.errors import ParseError
 from sources.github.client import PER_PAGE, GithubClient, JsonResponse, api_errors, check_same_api, ensure_budget, get_json, next_link
+from sources.github.parse import is_valid_repo_name, repo_fields
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +52,23 @@ def org_page_key(org: str, number: int) -> str:
     return f"org:{org.lower()}:{number}"
 
 
-def org_repos(client: GithubClient, org: str,
-              state: dict[str, str]) -> tuple[list[str], dict[str, str], dict[str, str | None]]:
+@dataclass
+class OrgListing:
+    """One organisation's selected repositories and what the listing told about them."""
+
+    names: list[str]
+    checkpoint: dict[str, str]  # entries of the listing pages read
+    stamps: dict[str, str | None]  # name -> ``pushed_at|updated_at`` (None when unknown)
+    items: dict[str, dict[str, Any]]  # name -> `parse.REPO_FIELDS` of a freshly listed repo (not after a 304)
+
+
+def org_repos(client: GithubClient, org: str, state: dict[str, str]) -> OrgListing:
     """The org's public, non-fork, non-archived repos (most recently pushed
     first, at most ``max_repos_per_org``), the checkpoint entries of the
-    listing pages read, and each listed repo's ``pushed_at|updated_at`` stamp
-    (None when unknown).  A missing org (404) is a logged skip."""
-    cap, names, checkpoint, stamps = client.settings.max_repos_per_org, [], {}, {}
+    listing pages read, each listed repo's ``pushed_at|updated_at`` stamp
+    and, for pages answered 200, its repository fields (so the repository
+    itself need not be requested).  A missing org (404) is a logged skip."""
+    cap, names, checkpoint, stamps, items = client.settings.max_repos_per_org, [], {}, {}, {}
     url: str | None = f"/orgs/{org}/repos"
     seen: set[str] = set()
     with api_errors(client, f"org {org}"):
@@ -70,6 +82,8 @@ def org_repos(client: GithubClient, org: str,
                     if name not in stamps:
                         names.append(name)
                         stamps[name] = stamp
+                        if page.get("items", {}).get(name):
+                            items[name] = page["items"][name]
                 seen.add(url)
                 url = page["next"]
                 if not url or len(names) >= cap:
@@ -80,10 +94,11 @@ def org_repos(client: GithubClient, org: str,
                 raise ParseError(f"GitHub org {org}: more than {MAX_LISTING_PAGES} listing pages")
         except UnknownObjectException:
             logger.warning("GitHub org %s: not found (404), skipped", org)
-            return [], {}, {}
+            return OrgListing([], {}, {}, {})
     logger.info("GitHub org %s: %d repositories selected (cap %d)", org, min(len(names), cap), cap)
     names = names[:cap]
-    return names, checkpoint, {name: stamps[name] for name in names}
+    return OrgListing(names, checkpoint, {name: stamps[name] for name in names},
+                      {name: items[name] for name in names if name in items})
 
 
 def _listing_page(client: GithubClient, org: str, url: str, number: int, stored_value: str | None) -> dict[str, Any]:
@@ -102,24 +117,32 @@ def _listing_page(client: GithubClient, org: str, url: str, number: int, stored_
 def _fresh_page(client: GithubClient, org: str, response: JsonResponse) -> dict[str, Any]:
     if response.status == 304:  # only possible with a stored entry; defensive against odd servers
         raise ParseError(f"GitHub org {org}: 304 Not Modified for a listing page we sent no ETag for")
-    names, stamps = listed_repos(org, response.data)
+    names, stamps, items = listed_repos(org, response.data)
     return {"etag": response.etag, "repos": names, "at": stamps,
-            "next": next_link(client, response.headers.get("link"))}
+            "next": next_link(client, response.headers.get("link")), "items": items}
 
 
-def listed_repos(org: str, data: object) -> tuple[list[str], list[str | None]]:
+def listed_repos(org: str, data: object) -> tuple[list[str], list[str | None], dict[str, dict[str, Any]]]:
     """Full names of the public, non-fork, non-archived entries of one page,
-    and their ``pushed_at|updated_at`` stamps (parallel list)."""
+    their ``pushed_at|updated_at`` stamps (parallel list) and the repository
+    fields of each entry that carries them all (`parse.repo_fields`).
+    A name GitHub would not allow is skipped: it will be put in URLs and queries."""
     if not isinstance(data, list):
         raise ParseError(f"GitHub org {org}: repository list is not a JSON array")
-    names, stamps = [], []
+    names, stamps, items = [], [], {}
     for item in data:
         if not isinstance(item, dict) or not isinstance(item.get("full_name"), str):
             logger.warning("GitHub org %s: skipped a repository entry without full_name", org)
+        elif not is_valid_repo_name(item["full_name"]):
+            logger.warning("GitHub org %s: skipped a repository entry with an invalid full_name %r",
+                           org, item["full_name"][:120])
         elif not (item.get("fork") or item.get("archived") or item.get("private")):
             names.append(item["full_name"])
             stamps.append(listing_stamp(item))
-    return names, stamps
+            fields = repo_fields(item)
+            if fields is not None:
+                items[item["full_name"]] = fields
+    return names, stamps, items
 
 
 def listing_stamp(item: dict[str, Any]) -> str | None:
@@ -132,7 +155,8 @@ def listing_stamp(item: dict[str, Any]) -> str | None:
 
 
 def _encode(page: dict[str, Any]) -> str:
-    return json.dumps(page, separators=(",", ":"), ensure_ascii=False)
+    """The stored entry: names, stamps, ETag and next link; never the repository fields."""
+    return json.dumps({k: v for k, v in page.items() if k != "items"}, separators=(",", ":"), ensure_ascii=False)
 
 
 def _decode(org: str, number: int, value: str | None) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # Today's rule is alphanumerics and single inner hyphens; early accounts
 # (e.g. "up_the_irons", id 45) kept underscores, so those are accepted too.
 _LOGIN = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_]))*$")
+_REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 GITHUB_WEB = "https://github.com"
 
 
@@ -42,6 +43,49 @@ def raw_payload(obj: Any) -> Mapping[str, Any]:
 
 def is_valid_login(login: Any) -> bool:
     return isinstance(login, str) and len(login) <= 39 and bool(_LOGIN.match(login))
+
+
+def is_valid_repo_name(full_name: Any) -> bool:
+    """``owner/name`` as GitHub allows them (login syntax; name of letters, digits,
+    ``_.-``, not ``.``/``..``): what may go into a URL path or a GraphQL literal."""
+    if not isinstance(full_name, str) or full_name.count("/") != 1:
+        return False
+    owner, name = full_name.split("/")
+    return is_valid_login(owner) and bool(_REPO_NAME.match(name)) and name not in (".", "..")
+
+
+def languages_from_graphql(node: Any, full_name: str) -> dict[str, int] | None:
+    """A GraphQL ``repository { languages(first:, orderBy: SIZE) { totalCount edges { size node { name } } } }``
+    node -> ``{"Python": bytes, ...}`` (what REST ``/languages`` answers), or None
+    when the connection holds more languages than the page returned (ask REST)."""
+    languages = _object(_object(node, f"GraphQL repository {full_name}").get("languages"),
+                        f"GraphQL languages of {full_name}")
+    edges = languages.get("edges")
+    if not isinstance(edges, list):
+        raise ParseError(f"GitHub GraphQL languages of {full_name}: edges is not a list")
+    sizes: dict[str, int] = {}
+    for edge in edges:
+        edge = _object(edge, f"GraphQL language edge of {full_name}")
+        name, size = _object(edge.get("node"), f"GraphQL language of {full_name}").get("name"), _int(edge.get("size"))
+        if isinstance(name, str) and name and size is not None:
+            sizes[name] = size
+    total = _int(languages.get("totalCount"))
+    return None if total is not None and total > len(edges) else sizes
+
+
+# What `repo_from_json` reads.  GitHub's org listing items ("minimal-repository")
+# carry all of them, so a listed repository needs no ``GET /repos/{o}/{r}``.
+REPO_FIELDS = ("full_name", "html_url", "description", "topics", "stargazers_count", "forks_count",
+               "pushed_at", "homepage")
+
+
+def repo_fields(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The `REPO_FIELDS` of a listing item (kept instead of the whole item: a
+    listing of 1,000 repositories is megabytes), or None when one is missing,
+    in which case the repository is read from ``/repos/{o}/{r}`` as before."""
+    if not all(key in item for key in REPO_FIELDS):
+        return None
+    return {key: item[key] for key in REPO_FIELDS}
 
 
 def repo_from_json(data: Any, languages: Mapping[str, Any] | None = None) -> GithubRepo:
