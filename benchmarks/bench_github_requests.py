@@ -4,8 +4,10 @@ and what a second night with no upstream change costs (GitHub and arXiv).
 Both sides run against the same sample-world server, which counts requests
 as GitHub's rate limit would (a 304 and ``/rate_limit`` are not counted).
 
-* ours: ``sources.github.pull`` (repos via list payloads, profiles in
-  GraphQL batches of up to 100 logins), every contributor read
+* ours: ``sources.github.pull`` (org repos' fields from the listing items,
+  their languages in GraphQL batches of 50 repositories, counted by the
+  server as ``graphql_languages``; contributors via list payloads, profiles
+  in GraphQL batches of up to 100 logins, ``graphql``), every contributor read
   (``max_contributors_per_repo`` raised so both sides see the same people);
 * baseline: the loop most scripts start with, PyGithub defaults
   (``per_page`` 30): ``get_organization(o).get_repos()`` (skipping forks and
@@ -58,6 +60,8 @@ def run_ours(server, settings: GithubSettings, state: dict[str, str]) -> dict:
     counts = server.counts
     return {"seconds": time.perf_counter() - started, "profiles": profiles, "requests": counts.get("github", 0),
             "profile_requests": counts.get("github:graphql", 0) + counts.get("github:user", 0),
+            "repo_requests": sum(counts.get(f"github:{k}", 0) for k in ("repo", "languages", "graphql_languages",
+                                                                       "contributors")),
             "not_modified": counts.get("github:not_modified", 0), "by_kind": _kinds(counts, "github:"),
             "checkpoint": checkpoint}
 
@@ -168,6 +172,7 @@ def print_scale(r: dict) -> None:
           f"({b['profile_requests']} GET /users) | {r['fewer_profile_requests_x']:.0f}x fewer")
     print(f"   all counted requests/profile: ours {r['ours_requests_per_profile']:.3f} ({o['requests']}) | "
           f"baseline {r['baseline_requests_per_profile']:.3f} ({b['requests']}) | {r['fewer_requests_x']:.1f}x fewer")
+    print(f"   ours repository requests (repo + languages + GraphQL languages + contributors): {o['repo_requests']}")
     print(f"   hours of a token's 5,000/h budget: ours {o['requests'] / 5000:.2f} | baseline {b['requests'] / 5000:.2f}")
     print(f"   wall (median): ours {o['median_seconds']:.1f} s | baseline {b['median_seconds']:.1f} s")
     print(f"   ours by kind: {o['by_kind']}")
