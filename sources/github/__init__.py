@@ -39,8 +39,14 @@ unless its last check is ``recheck_days`` old: a push changes
 ``pushed_at``, but the contributor list is computed and cached apart from
 pushes (a push may land before its contributors show; renamed or deleted
 accounts change the list without any push), so every repository is still
-re-checked, conditionally, that often.  Configured ``repos`` are always
-asked (conditionally): only an org listing tells us they are unchanged.
+re-checked, conditionally, that often.  Such a re-check asks only for the
+contributor list when the listing stamp still equals the stored one (the
+repository's own fields did not change); a repository whose stamp moved is
+read from its listing item when the page was answered 200, from
+``/repos/{o}/{r}`` otherwise.  Org repositories read from a listing item
+store no repository ETag (a stored one is kept: it stays a valid validator).
+Configured ``repos`` are always asked (conditionally): only an org listing
+tells us they are unchanged.
 
 What the upstream confirms unchanged (a skipped repository, a 304) is named
 in `Page.seen` (``github_repo``: the repository row, ``github_contributors``:

@@ -22,6 +22,13 @@ its last full check (see there for the periodic re-check).  On a 304 the
 stored stamps are the current ones.  An entry written before stamps were
 kept (no ``"at"``) is still usable: its repositories just cannot be skipped.
 
+A page answered 200 also hands over each listed repository's fields
+(`parse.REPO_FIELDS`: full name, URLs, description, topics, star and fork
+counts, ``pushed_at``, homepage; GitHub's "minimal-repository" list items
+carry them all), so `sources.github.pull` needs no ``GET /repos/{o}/{r}``
+for it.  They are kept in memory for the night only, never stored: a 304
+has no body, so after one the repository is read as before when it must be.
+
 Only pages actually read are re-emitted.  The warehouse upserts state, so an
 entry of a page no longer reached (a smaller org, a lower cap) stays behind:
 harmless, since it is only ever sent for that same page, and a 304 on it
