@@ -95,7 +95,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, p: Params, scorer: str, now: dateti
     roots, kept = _cluster.finish(uf, pairs + round_pairs)
     refused += round_refused
     stats = _timed(_write, con, roots, kept, now, full)
-    _incremental.save(con, p, scorer, now, full)
+    _timed(_incremental.save, con, p, scorer, now, full)
     return ResolveStats(
         identities=stats["identities"], candidate_pairs=_count(con, "_ir_cand"),
         accepted_pairs=_count(con, "_ir_accepted"), refused_by_guard=refused, kept_pairs=len(kept),
@@ -121,10 +121,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: Params, full: bool) -> dict[str,
     _steps.load_nicknames(con)
     _steps.load_surnames(con)
     _timed(_steps.names, con)
-    sizes = _timed(_incremental.full_sources if full else _incremental.scoped_sources, con) or {}
+    sizes = _timed(_incremental.full_sources if full else _incremental.scoped_sources, con, p) or {}
     if sizes:
-        logger.info("identity: incremental scope %d identities re-decided, %d read as context",
-                    sizes["scope"], sizes["context"])
+        logger.info("identity: incremental scope: %d changed or in a changed person, %d more in their "
+                    "blocks and persons (kept as they are unless tonight links them), %d read as context",
+                    sizes["fresh"], sizes["scope"] - sizes["fresh"], sizes["context"])
     for step in _PREPARE_STEPS:
         _timed(step, con, p) if step in _WITH_PARAMS else _timed(step, con)
         if step is _steps.name_candidates and not full:
@@ -166,7 +167,12 @@ def _write(con: duckdb.DuckDBPyConnection, roots: dict[str, str], kept: list[tup
     current, age = _persons.existing_persons(con)
     result = _persons.assign(ids, roots, kept, current, age)
     _persons.ensure_aliases_table(con)
-    _persons.write_pairs(con, kept, None if full else ids)
+    if full:
+        _persons.write_pairs(con, kept)
+    else:
+        fresh = [r[0] for r in con.execute('SELECT "identity_id" FROM "_ir_fresh"').fetchall()]
+        result = _persons.only_decided(result, set(fresh), kept, current)
+        _persons.write_pairs(con, kept, fresh)
     _persons.write_persons(con, result, now)
     _persons.write_aliases(con, result.aliases, now)
     persons = len({r[1] for r in result.rows})

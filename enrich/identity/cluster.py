@@ -93,7 +93,7 @@ def load_exclusive_keys(con: duckdb.DuckDBPyConnection) -> dict[str, _Cluster]:
     row (and a string) per authorship was most of this step's time."""
     rows = con.execute('''
 WITH ids AS (SELECT "identity_a" AS "identity_id" FROM "_ir_accepted"
-             UNION SELECT "identity_b" FROM "_ir_accepted"
+             UNION SELECT "identity_b" FROM "_ir_accepted" UNION SELECT "identity_id" FROM "_ir_seed"
              UNION SELECT "identity_a" FROM "_ir_cand" UNION SELECT "identity_b" FROM "_ir_cand"),
 l AS (
     SELECT "identity_id", list(DISTINCT "login") AS "logins" FROM (
@@ -137,13 +137,28 @@ FROM ({union}) GROUP BY "identity_a", "identity_b"''')
 
 
 def cluster(con: duckdb.DuckDBPyConnection) -> tuple[GuardedUnionFind, list[tuple], int]:
-    """Union the accepted pairs strongest first; return (union-find, pairs, refused)."""
+    """Union the accepted pairs strongest first; return (union-find, pairs, refused).
+
+    On an incremental night the persons nothing changed in start as they
+    are (`_ir_seed`, incremental.py): they passed the guards when they were
+    formed, and any subset of a guard-free group is guard-free."""
     pairs = con.execute('''SELECT "identity_a", "identity_b", "confidence", "reason", "method"
                            FROM "_ir_accepted"
                            ORDER BY "confidence" DESC, "identity_a", "identity_b"''').fetchall()
     uf = GuardedUnionFind(load_exclusive_keys(con))
+    seed_groups(con, uf)
     refused = sum(0 if uf.union(a, b) else 1 for a, b, *_ in pairs)
     return uf, pairs, refused
+
+
+def seed_groups(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind) -> None:
+    """Union the members of each seeded person (none on a full night)."""
+    previous: tuple[str, str] | None = None
+    for identity_id, person_id in con.execute(
+            'SELECT "identity_id", "person_id" FROM "_ir_seed" ORDER BY "person_id", "identity_id"').fetchall():
+        if previous and previous[1] == person_id:
+            uf.union(previous[0], identity_id)
+        previous = (identity_id, person_id)
 
 
 def finish(uf: GuardedUnionFind, pairs: list[tuple]) -> tuple[dict[str, str], list[tuple]]:

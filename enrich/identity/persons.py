@@ -87,6 +87,15 @@ def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
     return Assignment(rows, aliases, new)
 
 
+def only_decided(result: Assignment, fresh: set[str], kept: list[tuple], current: dict[str, str]) -> Assignment:
+    """Incremental night: the rows tonight decided -- fresh identities, those
+    in a pair kept tonight, those whose person changed. A seeded identity
+    whose person stands keeps its row (and the reason it was linked for)."""
+    linked = {a for a, *_ in kept} | {b for _, b, *_ in kept}
+    rows = [r for r in result.rows if r[0] in fresh or r[0] in linked or current.get(r[0]) != r[1]]
+    return Assignment(rows, result.aliases, result.new_persons)
+
+
 def _fresh_id(smallest: str, taken: set[str]) -> str:
     pid, n = new_person_id(smallest), 1
     while pid in taken:
