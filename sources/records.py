@@ -251,7 +251,8 @@ class Page:
     still exists upstream, so the loader moves its rows' ``last_seen`` to
     tonight (in the page's transaction); without that, retention would purge
     rows only because nothing about them changed.  Keys name works (GitHub
-    ``owner/name`` repositories), never people.
+    ``owner/name`` repositories) or whole sources (a conference programme),
+    never people.
     """
 
     records: list[Record]
@@ -260,5 +261,6 @@ class Page:
 
 
 # Kinds of `Page.seen`: "github_repo" -> the repository row; "github_contributors" -> that
-# repository's contribution rows (separate, because one may be unchanged while the other changed).
-SEEN_KINDS = ("github_repo", "github_contributors")
+# repository's contribution rows (separate, because one may be unchanged while the other changed);
+# "conference_source" -> every speaker/talk (or venue paper/author) row of that source name.
+SEEN_KINDS = ("github_repo", "github_contributors", "conference_source")
