@@ -216,7 +216,13 @@ def print_night(label: str, night: dict, peaks: dict, counts: dict) -> None:
                  f"{st['records']} records, {st['pages']} pages, {st['loads']} loads"
                  + (f", {st['repos_crawled']} repos crawled" if "repos_crawled" in st else "") + ")"
                  if "records" in st else "")
+        if "stats" in st:
+            extra = " (" + ", ".join(f"{k} {st['stats'][k]}" for k in _STAGE_STATS if k in st["stats"]) + ")"
         print(f"     {name:28s} {st['seconds']:7.1f} s (CPU {st['cpu_seconds']:6.1f} s)  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
+
+
+# what an incremental night did, printed beside the resolve and rank stages
+_STAGE_STATS = ("mode", "changed", "identities", "context", "persons", "scanned_rows", "recomputed_people")
 
 
 def _workdir(keep: str | None):
