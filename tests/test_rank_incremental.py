@@ -1,4 +1,5 @@
-"""Incremental ranking: cached keyword hits give exactly what a full scan gives.
+"""Incremental ranking: cached keyword hits and per-person recomputation give
+exactly what a full run gives.
 
 Each test ranks a small generated warehouse, changes it the way a night
 does (new papers, an edited title, a removed row, a merge that moves a row to
@@ -15,10 +16,13 @@ import pytest
 
 import enrich.rank.scoring as scoring
 from enrich.rank import rank
+from enrich.rank.features import reference_date
 from enrich.rank.hits import HITS_DDL, PROFILE_DDL
+from enrich.rank.people import PEOPLE_DDL, STATE_DDL
 from enrich.rank.profiles import load_profiles, parse_profiles
 
-NOW = datetime(2026, 11, 1)
+NOW = datetime(2026, 11, 1)          # a Sunday: its week starts Monday 2026-10-26
+SAME_WEEK = datetime(2026, 10, 26, 0, 0, 1)
 OUTPUTS = ("person_features", "feature_evidence", "role_scores", "lead_rows", "leads")
 
 # Words from the packaged profiles' keywords and venues, plus filler.
@@ -73,18 +77,24 @@ def build(identities: list, evidence: list) -> duckdb.DuckDBPyConnection:
 
 
 def outputs(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in OUTPUTS}
+    """Every output table (sorted rows) and each role's shortlist in its own order."""
+    found = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in OUTPUTS}
+    for (role,) in con.execute('SELECT DISTINCT "role" FROM "role_scores" ORDER BY 1').fetchall():
+        found[f"shortlist:{role}"] = con.execute('SELECT * FROM shortlist(?, 1000)', [role]).fetchall()
+    return found
 
 
-def assert_same_as_cold_run(con: duckdb.DuckDBPyConnection, profiles=None) -> None:
+def assert_same_as_cold_run(con: duckdb.DuckDBPyConnection, profiles=None, now: datetime = NOW) -> None:
     """`con` (ranked incrementally) equals a fresh copy of its inputs ranked from scratch."""
     identities = con.execute('SELECT * FROM "identities"').fetchall()
     evidence = con.execute('SELECT * FROM "evidence"').fetchall()
     cold = build(identities, evidence)
-    stats = rank(cold, profiles=profiles, now=NOW)
+    stats = rank(cold, profiles=profiles, now=now)
     assert stats.scanned_rows == len(evidence)
+    assert not stats.incremental
     got, want = outputs(con), outputs(cold)
-    for table in OUTPUTS:
+    assert got.keys() == want.keys()
+    for table in want:
         assert got[table] == want[table], table
     assert want["feature_evidence"] and want["lead_rows"]
 
@@ -189,6 +199,7 @@ def test_full_rescans_everything_with_the_same_result(warm):
 
 def test_a_failed_run_leaves_the_cache_and_the_ranking_as_they_were(warm, monkeypatch):
     hits_before = warm.execute('SELECT * FROM "rank_hits" ORDER BY ALL').fetchall()
+    people_before = warm.execute('SELECT * FROM "rank_people" ORDER BY ALL').fetchall()
     before = outputs(warm)
     warm.execute('UPDATE "evidence" SET "title" = \'Evaluation harness\' WHERE "person_id" = \'p4\'')
 
@@ -199,6 +210,7 @@ def test_a_failed_run_leaves_the_cache_and_the_ranking_as_they_were(warm, monkey
     with pytest.raises(RuntimeError, match="disk full"):
         rank(warm, now=NOW)
     assert warm.execute('SELECT * FROM "rank_hits" ORDER BY ALL').fetchall() == hits_before
+    assert warm.execute('SELECT * FROM "rank_people" ORDER BY ALL').fetchall() == people_before
     assert outputs(warm) == before
 
 
@@ -208,6 +220,128 @@ def test_the_migration_creates_the_cache_tables_the_code_expects(con):
     scratch.execute(HITS_DDL)
     scratch.execute(PROFILE_DDL)
     for table in ("rank_hits", "rank_hits_profile"):
+        sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
+              f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
+        assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()
+
+
+# --- per-person recomputation (rank_people) ---------------------------------
+
+def _people(con: duckdb.DuckDBPyConnection) -> int:
+    (n,) = con.execute('SELECT count(DISTINCT "person_id") FROM "identities"').fetchone()
+    return n
+
+
+def test_the_reference_date_is_the_monday_of_the_week():
+    assert reference_date(datetime(2026, 11, 1, 23, 59)) == datetime(2026, 10, 26)
+    assert reference_date(datetime(2026, 10, 26, 0, 0)) == datetime(2026, 10, 26)
+    assert reference_date(datetime(2026, 11, 2, 0, 0, 1)) == datetime(2026, 11, 2)
+
+
+def test_two_days_of_one_week_rank_identically_from_scratch():
+    """Weights, recency and freshness are measured at the week's start, not at `now`."""
+    identities, evidence = world()
+    monday, sunday = build(identities, evidence), build(identities, evidence)
+    rank(monday, now=SAME_WEEK)
+    rank(sunday, now=NOW)
+    assert outputs(monday) == outputs(sunday)
+
+
+def test_an_unchanged_night_recomputes_nobody(warm):
+    before = outputs(warm)
+    stats = rank(warm, now=SAME_WEEK)
+    assert stats.incremental and stats.recomputed_people == 0 and stats.removed_people == 0
+    assert outputs(warm) == before
+
+
+def test_new_evidence_for_one_person_recomputes_only_that_person(warm):
+    rng = random.Random(5)
+    row = _evidence_row(rng, 4, 9100)
+    row = row[:5] + ("Serving and evaluation platform on Kubernetes with Terraform",) + row[6:]
+    warm.execute('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', row)
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and stats.recomputed_people == 1 and stats.removed_people == 0
+    assert stats.people == _people(warm)
+    assert_same_as_cold_run(warm)
+
+
+def test_a_merge_recomputes_the_survivor_and_removes_the_merged_person(warm):
+    """Identity resolution moved p2's records to p1: p1 changed, p2 vanished."""
+    warm.execute('UPDATE "identities" SET "person_id" = \'p1\' WHERE "person_id" = \'p2\'')
+    warm.execute('UPDATE "evidence" SET "person_id" = \'p1\' WHERE "person_id" = \'p2\'')
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and (stats.recomputed_people, stats.removed_people) == (1, 1)
+    for table in ("person_features", "feature_evidence", "role_scores", "lead_rows"):
+        assert warm.execute(f'SELECT count(*) FROM "{table}" WHERE "person_id" = \'p2\'').fetchone() == (0,)
+    assert_same_as_cold_run(warm)
+
+
+def test_a_removed_person_leaves_no_rows_and_the_ranks_close_up(warm):
+    (top,) = warm.execute('SELECT "person_id" FROM "role_scores" WHERE "rank" = 1 LIMIT 1').fetchone()
+    warm.execute('DELETE FROM "evidence" WHERE "person_id" = ?', [top])
+    warm.execute('DELETE FROM "identities" WHERE "person_id" = ?', [top])
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and (stats.recomputed_people, stats.removed_people) == (0, 1)
+    assert warm.execute('SELECT count(*) FROM "lead_rows" WHERE "person_id" = ?', [top]).fetchone() == (0,)
+    assert warm.execute('SELECT count(*) FROM "rank_people" WHERE "person_id" = ?', [top]).fetchone() == (0,)
+    assert_same_as_cold_run(warm)
+
+
+def test_a_changed_identity_record_alone_recomputes_its_person(warm):
+    """The lead's name, place and dates come from identity records, not evidence."""
+    warm.execute('UPDATE "identities" SET "location" = \'Lisbon\', "last_seen" = TIMESTAMP \'2026-10-30\' '
+                 'WHERE "identity_id" = \'github:u6\'')
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and stats.recomputed_people == 1
+    assert warm.execute('SELECT DISTINCT "location" FROM "lead_rows" WHERE "person_id" = \'p6\'').fetchall() \
+        in ([], [("Lisbon",)])
+    assert_same_as_cold_run(warm)
+
+
+def test_a_new_week_recomputes_everyone(warm):
+    next_week = NOW + timedelta(days=1)
+    stats = rank(warm, now=next_week)
+    assert not stats.incremental and stats.recomputed_people == _people(warm)
+    assert_same_as_cold_run(warm, now=next_week)
+    assert rank(warm, now=next_week + timedelta(days=6)).incremental
+
+
+def test_changed_profiles_or_full_recompute_everyone(warm):
+    profiles = load_profiles()
+    role = profiles.roles["ml_engineer"]
+    weights = {**role.weights, "recency": role.weights.get("recency", 0) + 0.5}
+    changed = type(profiles)(**{**profiles.__dict__,
+                                "roles": {**profiles.roles, "ml_engineer": type(role)(**{**role.__dict__,
+                                                                                        "weights": weights})}})
+    stats = rank(warm, profiles=changed, now=NOW)
+    assert not stats.incremental and stats.scanned_rows == 0
+    assert_same_as_cold_run(warm, profiles=changed)
+    assert not rank(warm, profiles=changed, now=NOW, full=True).incremental
+
+
+def test_a_night_of_many_changes_matches_a_full_run(warm):
+    """New people, new rows, an edit, a merge and a removal in one night."""
+    rng = random.Random(17)
+    warm.execute('INSERT INTO "identities" SELECT * REPLACE (\'p40\' AS "person_id", '
+                 'replace("identity_id", \'u0\', \'u40\') AS "identity_id") FROM "identities" WHERE "person_id" = \'p0\'')
+    rows = [_evidence_row(rng, p, 9300 + i) for i, p in enumerate((40, 40, 3, 11))]
+    warm.executemany('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+    warm.execute('UPDATE "evidence" SET "amount" = 350 WHERE "person_id" = \'p12\' AND "kind" = \'contribution\'')
+    warm.execute('UPDATE "identities" SET "person_id" = \'p14\' WHERE "person_id" = \'p15\'')
+    warm.execute('UPDATE "evidence" SET "person_id" = \'p14\' WHERE "person_id" = \'p15\'')
+    warm.execute('DELETE FROM "evidence" WHERE "person_id" = \'p20\'')
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and stats.removed_people == 1
+    assert 4 <= stats.recomputed_people <= 6   # p40, p3, p11, p14, p20 (no evidence now), p12 if it has code
+    assert_same_as_cold_run(warm)
+
+
+def test_the_migration_creates_the_rank_people_tables_the_code_expects(con):
+    """conftest's `con` is a migrated warehouse: 0010 and people.py must agree."""
+    scratch = duckdb.connect()
+    scratch.execute(PEOPLE_DDL)
+    scratch.execute(STATE_DDL)
+    for table in ("rank_people", "rank_people_state"):
         sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
               f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
         assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()

@@ -6,6 +6,10 @@ views `evidence` and `identities`; writes `person_features`,
 `leads` view and the `shortlist(role, n)` table macro.  Everything runs in
 one transaction when the caller has none open, so a failed run leaves the
 previous ranking in place.
+
+Ages are measured at the start of `now`'s week (features.reference_date), so
+within a week only persons whose evidence or identities changed are
+recomputed (enrich/rank/people.py); a new week recomputes everyone.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import duckdb
 
 from enrich.rank import features as _features
 from enrich.rank import hits as _hits
+from enrich.rank import people as _people
 from enrich.rank import scoring as _scoring
 from enrich.rank import sql_surface as _surface
 from enrich.rank.profiles import Profiles, load_profiles
@@ -28,7 +33,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["rank", "RankStats", "load_profiles", "Profiles"]
 
 _TEMP_TABLES = ("_rk_ev", "_rk_counts", "_rk_weights", "_rk_roles", "_rk_labels", "_rk_phrases",
-                "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan")
+                "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan", "_rk_idn", "_rk_fp", "_rk_dirty",
+                "_rk_pf", "_rk_fe", "_rk_rs", "_rk_lr", "_rk_lr_all")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class RankStats:
     profiles: str = ""
     seconds: float = 0.0
     scanned_rows: int = 0   # evidence rows regex-scanned this run (the rest reused cached hits)
+    incremental: bool = False   # True: only changed/new/vanished persons were recomputed
+    recomputed_people: int = 0  # persons whose rows were recomputed (everyone on a full run)
+    removed_people: int = 0     # persons gone since the last run (their rows deleted)
 
 
 def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | None = None,
@@ -47,15 +56,18 @@ def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | No
     (a `Profiles`, a path to a role file, or None for the packaged one).
 
     Keyword matches are cached per evidence row (`rank_hits`): only new or
-    changed rows are regex-scanned; ``full=True`` rebuilds the cache.  The
-    output is the same either way."""
+    changed rows are regex-scanned.  Within one week (same reference date)
+    and with the same profiles, only persons whose evidence or identity
+    records changed, new persons and vanished persons are recomputed
+    (`rank_people`); every rank is then renumbered.  ``full=True`` rebuilds
+    the cache and recomputes everyone.  The output is the same either way."""
     started = time.monotonic()
     if not isinstance(profiles, Profiles):
         profiles = load_profiles(profiles)
     now = _naive_utc(now or datetime.now(timezone.utc))
     own_tx = _begin(con)
     try:
-        n_features, scanned = _run_steps(con, profiles, now, full)
+        n_features, scanned, plan = _run_steps(con, profiles, _features.reference_date(now), full)
         if own_tx:
             con.execute("COMMIT")
     except Exception:
@@ -66,25 +78,35 @@ def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | No
         _drop_temp(con)
     stats = RankStats(people=_count(con, 'SELECT count(DISTINCT "person_id") FROM "person_features"'),
                       feature_rows=n_features, roles=_per_role(con, profiles), profiles=profiles.source,
-                      seconds=round(time.monotonic() - started, 3), scanned_rows=scanned)
-    logger.info("ranked %d people for %d roles in %.2fs (%d evidence rows scanned)", stats.people,
-                len(stats.roles), stats.seconds, stats.scanned_rows)
+                      seconds=round(time.monotonic() - started, 3), scanned_rows=scanned,
+                      incremental=not plan.full, recomputed_people=plan.recomputed, removed_people=plan.removed)
+    logger.info("ranked %d people for %d roles in %.2fs (%s: %d recomputed, %d removed; %d evidence rows "
+                "scanned)", stats.people, len(stats.roles), stats.seconds,
+                "incremental" if stats.incremental else "full", plan.recomputed, plan.removed, scanned)
     return stats
 
 
-def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, now: datetime, full: bool) -> tuple[int, int]:
-    """All steps in order; returns (person_features rows, evidence rows scanned)."""
-    _features.snapshot_evidence(con, profiles, now)
-    _features.create_outputs(con)
+def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: datetime,
+               full: bool) -> tuple[int, int, _people.Plan]:
+    """All steps in order; returns (staged person_features rows, evidence
+    rows scanned, the plan: full or which persons)."""
+    _features.snapshot_evidence(con, profiles, reference)
     scanned = _hits.refresh(con, profiles, full=full)
-    n = _features.compute_values(con, profiles, now)
+    _people.snapshot_identities(con)
+    plan = _people.plan(con, profiles, reference, full=full)
+    if not plan.full:
+        _people.restrict_to_dirty(con)
+    _features.create_staging(con)
+    _hits.load_hits(con)
+    n = _features.compute_values(con, profiles, reference)
     _scoring.role_tables(con, profiles)
     _scoring.venue_values(con, profiles)
     _scoring.phrases(con)
     _scoring.person_profiles(con)
-    _scoring.score_roles(con, now)
-    _surface.materialise_leads(con)
-    return n, scanned
+    _scoring.score_roles(con, reference)
+    _surface.stage_leads(con)
+    _people.publish(con, plan, profiles, reference)
+    return n, scanned, plan
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:

@@ -153,9 +153,10 @@ SELECT "evidence_id", "fingerprint", any_value("hits") FROM "_rk_scan" GROUP BY 
 
 
 def load_hits(con: duckdb.DuckDBPyConnection) -> None:
-    """Every evidence row's cached hits into `feature_evidence`."""
+    """The cached hits of every row in `_rk_ev` (all evidence, or only the
+    recomputed persons' rows on an incremental run) into staging `_rk_fe`."""
     run(con, '''
-INSERT INTO "feature_evidence"
+INSERT INTO "_rk_fe"
 SELECT e."person_id", h."hit"."feature", e."evidence_id", h."hit"."matched"
 FROM "_rk_ev" e
 JOIN (SELECT "evidence_id", "fingerprint", unnest("hits") AS "hit"
@@ -164,14 +165,13 @@ JOIN (SELECT "evidence_id", "fingerprint", unnest("hits") AS "hit"
 
 
 def refresh(con: duckdb.DuckDBPyConnection, profiles: Profiles, *, full: bool = False) -> int:
-    """Bring the cache up to date with `_rk_ev` and the profiles, then write
-    all keyword and venue hits to `feature_evidence`; returns the number of
-    evidence rows regex-scanned this run."""
+    """Bring the cache up to date with `_rk_ev` and the profiles; returns the
+    number of evidence rows regex-scanned this run (`load_hits` then reads
+    the cache for the rows being ranked)."""
     rules = matchers(profiles)
     ensure_tables(con)
     if not reset_if_stale(con, profile_fingerprint(rules), full=full):
         drop_stale(con)
     scanned = scan_new(con, rules)
-    load_hits(con)
     logger.info("keyword hits: %d evidence rows scanned, the rest reused", scanned)
     return scanned

@@ -5,6 +5,7 @@ score(role, person) = freshness × Σ weight·value (positive features)
                       + Σ venue bonus (once per matched venue)
                       − Σ red-flag weight·value
 freshness = 0.5 ^ (years since the person's latest dated work / role half-life)
+Ages are measured at the start of the week (features.reference_date), not today.
 """
 from __future__ import annotations
 
@@ -50,10 +51,10 @@ def venue_values(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
         return
     features = [f"venue:{venue}" for venue in venues]
     run(con, '''
-INSERT INTO "person_features"
+INSERT INTO "_rk_pf"
 SELECT fe."person_id", fe."feature", max(e."w"), count(*)::INTEGER,
        arg_max(e."venue", {'d': e."happened_on", 'id': e."evidence_id"}) FILTER (WHERE e."happened_on" IS NOT NULL)
-FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+FROM "_rk_fe" fe JOIN "_rk_ev" e USING ("evidence_id")
 WHERE list_contains(?::VARCHAR[], fe."feature") GROUP BY ALL''', [features])
     con.executemany('INSERT INTO "_rk_weights" VALUES (?, ?, ?, FALSE)',
                     [(r.name, f"venue:{v}", r.venues[v]) for v in venues for r in profiles.roles.values()
@@ -72,7 +73,7 @@ WITH top AS (
     SELECT fe."person_id", fe."feature", count(DISTINCT fe."evidence_id") AS "n",
            arg_max({'title': e."title", 'kind': e."kind", 'year': year(e."happened_on"), 'matched': fe."matched"},
                    [coalesce(e."happened_on", DATE '0001-01-01')::VARCHAR, e."evidence_id"]) AS "t"
-    FROM "feature_evidence" fe JOIN "_rk_ev" e USING ("evidence_id")
+    FROM "_rk_fe" fe JOIN "_rk_ev" e USING ("evidence_id")
     GROUP BY ALL
 ), cited AS (
     SELECT "person_id", "feature", "n",
@@ -93,15 +94,16 @@ SELECT pf."person_id", pf."feature", pf."value", l."builtin", l."label",
             ELSE l."label" || CASE WHEN pf."n_evidence" > 1 THEN ' ×' || pf."n_evidence" ELSE '' END
                  || coalesce(' (' || c."cite" || ')', '')
        END AS "phrase"
-FROM "person_features" pf
+FROM "_rk_pf" pf
 JOIN "_rk_labels" l USING ("feature")
 LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."feature"''',
         [TITLE_CHARS, TITLE_CHARS])
 
 
 def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
-    """Name, sources, dates, place and headline per person, from `identities`,
-    by the same deterministic rule as the `people` view (0004_views.sql): a
+    """Name, sources, dates, place and headline per person, from the
+    `identities` snapshot `_rk_idn` (enrich/rank/people.py: only the persons
+    being recomputed on an incremental run), by the same deterministic rule as the `people` view (0004_views.sql): a
     non-arXiv name first, then the accented spelling, then the longest."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_person" AS
@@ -112,14 +114,17 @@ SELECT "person_id",
        arg_max("location", ("last_seen", "location")) FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
        arg_max("affiliation", ("last_seen", "affiliation")) FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
        arg_max("headline", ("last_seen", "headline")) FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
-FROM "identities"
+FROM "_rk_idn"
 GROUP BY "person_id"''')
 
 
-def score_roles(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
-    """role_scores: one row per (role, person) with some positive signal."""
+def score_roles(con: duckdb.DuckDBPyConnection, reference: datetime) -> None:
+    """Staged role scores `_rk_rs`: one row per (role, person) with some
+    positive signal; freshness is measured at `reference` (the week's start,
+    features.reference_date).  `rank` is numbered among the staged persons;
+    publishing renumbers it over everyone (enrich/rank/people.py)."""
     run(con, '''
-CREATE OR REPLACE TABLE "role_scores" AS
+CREATE OR REPLACE TEMP TABLE "_rk_rs" AS
 WITH parts AS (
     -- _rk_phrases holds every person_features row with its label and phrase:
     -- one join on the feature name, one on the person, no composite keys
@@ -170,4 +175,4 @@ FROM agg a
 JOIN "_rk_roles" r USING ("role")
 LEFT JOIN "_rk_person" p USING ("person_id")
 WHERE a."positive" > 0
-ORDER BY a."role", "rank"''', [now, HEADLINE_CHARS])
+ORDER BY a."role", "rank"''', [reference, HEADLINE_CHARS])

@@ -54,7 +54,7 @@ def lead_evidence(con: duckdb.DuckDBPyConnection) -> None:
 CREATE OR REPLACE TEMP TABLE "_rk_lead_ev" AS
 WITH ev AS (
     SELECT w."role", fe."person_id", fe."evidence_id", max(w."weight") AS "weight"
-    FROM "feature_evidence" fe
+    FROM "_rk_fe" fe
     JOIN "_rk_weights" w USING ("feature")
     WHERE w."weight" > 0
     GROUP BY ALL
@@ -65,7 +65,7 @@ WITH ev AS (
                            'k3': e."evidence_id", 'row': e."rowid"}))[1:?] AS "keys"
     FROM ev
     JOIN "_rk_ev" e USING ("evidence_id")
-    SEMI JOIN "role_scores" rs ON rs."role" = ev."role" AND rs."person_id" = ev."person_id"
+    SEMI JOIN "_rk_rs" rs ON rs."role" = ev."role" AND rs."person_id" = ev."person_id"
     GROUP BY ev."role", ev."person_id"
 ), kept AS (
     SELECT "role", "person_id", unnest("keys")."row" AS "row", unnest(range(len("keys"))) AS "pos" FROM top
@@ -84,19 +84,28 @@ SELECT "role", "person_id",
 FROM items''', [EVIDENCE_PER_LEAD])
 
 
-def materialise_leads(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite `lead_rows` from role_scores + person profiles, sorted by (role, rank)."""
+def stage_leads(con: duckdb.DuckDBPyConnection) -> None:
+    """The lead rows of the staged persons (`_rk_rs` + `_rk_person` + their
+    evidence) into temp `_rk_lr`; enrich/rank/people.py publishes them into
+    `lead_rows` with the final ranks."""
     lead_evidence(con)
-    run(con, 'DROP TABLE IF EXISTS "lead_rows"')
-    run(con, LEAD_ROWS_DDL)
+    run(con, LEAD_ROWS_DDL.replace('CREATE TABLE IF NOT EXISTS "lead_rows"', 'CREATE OR REPLACE TEMP TABLE "_rk_lr"'))
     run(con, '''
-INSERT INTO "lead_rows"
+INSERT INTO "_rk_lr"
 SELECT rs."role", rs."rank", rs."person_id", coalesce(p."name", rs."person_id"), rs."score",
        rs."headline", rs."explanation", rs."red_flags",
        coalesce(le."evidence_urls", []), coalesce(le."evidence", []),
        coalesce(p."sources", []), p."first_seen", p."last_seen", p."location", p."affiliation"
-FROM "role_scores" rs
+FROM "_rk_rs" rs
 LEFT JOIN "_rk_person" p USING ("person_id")
-LEFT JOIN "_rk_lead_ev" le ON le."role" = rs."role" AND le."person_id" = rs."person_id"
-ORDER BY rs."role", rs."rank"''')
+LEFT JOIN "_rk_lead_ev" le ON le."role" = rs."role" AND le."person_id" = rs."person_id"''')
+
+
+def write_lead_rows(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Rewrite `lead_rows` from the temp table ``source`` (a name from this
+    package, never user input) holding all rows with their final ranks,
+    stored sorted by (role, rank) so `shortlist` reads a pruned range."""
+    run(con, 'DROP TABLE IF EXISTS "lead_rows"')
+    run(con, LEAD_ROWS_DDL)
+    run(con, f'INSERT INTO "lead_rows" SELECT * FROM temp."{source}" ORDER BY "role", "rank"')
     create_views(con)
