@@ -287,14 +287,23 @@ def test_a_removed_person_leaves_no_rows_and_the_ranks_close_up(warm):
     assert_same_as_cold_run(warm)
 
 
-def test_a_changed_identity_record_alone_recomputes_its_person(warm):
-    """The lead's name, place and dates come from identity records, not evidence."""
+def test_a_re_seen_identity_refreshes_the_lead_without_recomputing_the_person(warm):
+    """Sources re-seen every night move `last_seen`: the lead shows it, scores do not depend on it."""
     warm.execute('UPDATE "identities" SET "location" = \'Lisbon\', "last_seen" = TIMESTAMP \'2026-10-30\' '
+                 'WHERE "person_id" = \'p6\'')
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and stats.recomputed_people == 0
+    assert warm.execute('SELECT DISTINCT "location", "last_seen" FROM "lead_rows" WHERE "person_id" = \'p6\'').fetchall() \
+        == [("Lisbon", datetime(2026, 10, 30))]
+    assert_same_as_cold_run(warm)
+
+
+def test_a_new_headline_recomputes_its_person(warm):
+    """The role_scores headline starts with the person's own headline."""
+    warm.execute('UPDATE "identities" SET "headline" = \'Staff MLOps engineer\', "last_seen" = TIMESTAMP \'2026-10-30\' '
                  'WHERE "identity_id" = \'github:u6\'')
     stats = rank(warm, now=NOW)
     assert stats.incremental and stats.recomputed_people == 1
-    assert warm.execute('SELECT DISTINCT "location" FROM "lead_rows" WHERE "person_id" = \'p6\'').fetchall() \
-        in ([], [("Lisbon",)])
     assert_same_as_cold_run(warm)
 
 

@@ -93,6 +93,7 @@ def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: da
     _features.snapshot_evidence(con, profiles, reference)
     scanned = _hits.refresh(con, profiles, full=full)
     _people.snapshot_identities(con)
+    _scoring.person_profiles(con)
     plan = _people.plan(con, profiles, reference, full=full)
     if not plan.full:
         _people.restrict_to_dirty(con)
@@ -102,7 +103,6 @@ def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: da
     _scoring.role_tables(con, profiles)
     _scoring.venue_values(con, profiles)
     _scoring.phrases(con)
-    _scoring.person_profiles(con)
     _scoring.score_roles(con, reference)
     _surface.stage_leads(con)
     _people.publish(con, plan, profiles, reference)

@@ -7,8 +7,8 @@ the week).  Only the per-role `rank` numbers compare persons with each other.
 So the run keeps, in `rank_people` (warehouse/migrations/0010_rank_people.sql),
 one fingerprint per person over exactly those inputs:
 
-  rank_people(person_id, fingerprint)        -- hash of the person's evidence rows
-                                             -- and identity records (membership)
+  rank_people(person_id, fingerprint)        -- hash of the person's evidence rows,
+                                             -- identities held and chosen headline
   rank_people_state(reference, profile_fingerprint, updated_at)
 
 When the reference date and the profiles' fingerprint equal the stored ones,
@@ -97,8 +97,13 @@ WHERE "person_id" IS NOT NULL''')
 def person_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """`_rk_fp(person_id, fingerprint)`: per person, a hash over the sorted
     hashes of its evidence rows (id, content fingerprint and every other
-    field a step reads) and of its identity records (which identities it
-    holds and what `_rk_person` reads from them)."""
+    field a step reads), the identities it holds (membership) and the one
+    identity field scores show, the chosen `headline` (`_rk_person`).
+
+    The other identity fields (name, place, first/last seen) reach only the
+    lead rows' display columns, which every run refreshes for everyone from
+    `_rk_person`: sources re-seen every night bump `last_seen` for most
+    persons, and that must not make them all "changed"."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_fp" AS
 WITH ev AS (
@@ -106,11 +111,11 @@ WITH ev AS (
                                             "amount"))) AS "h"
     FROM "_rk_ev" GROUP BY "person_id"
 ), idn AS (
-    SELECT "person_id", list_sort(list(hash("identity_id", "source", "source_kind", "name", "first_seen",
-                                            "last_seen", "location", "affiliation", "headline"))) AS "h"
-    FROM "_rk_idn" GROUP BY "person_id"
+    SELECT i."person_id", list_sort(list(i."identity_id")) AS "members", any_value(p."headline") AS "headline"
+    FROM "_rk_idn" i LEFT JOIN "_rk_person" p USING ("person_id")
+    GROUP BY i."person_id"
 )
-SELECT "person_id", hash(coalesce(ev."h", []), coalesce(idn."h", [])) AS "fingerprint"
+SELECT "person_id", hash(coalesce(ev."h", []), coalesce(idn."members", []), idn."headline") AS "fingerprint"
 FROM ev FULL JOIN idn USING ("person_id")''')
 
 
@@ -145,11 +150,10 @@ def _outputs_exist(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def restrict_to_dirty(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep only the recomputed persons' evidence and identity records in the
-    snapshots every later step reads (after the hit cache saw all rows)."""
-    for table in ("_rk_ev", "_rk_idn"):
-        run(con, f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM temp."{table}" '
-                 f'WHERE "person_id" IN (SELECT "person_id" FROM "_rk_dirty" WHERE "present")')
+    """Keep only the recomputed persons' evidence in the snapshot every later
+    step reads (after the hit cache saw all rows)."""
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_rk_ev" AS SELECT * FROM temp."_rk_ev" '
+             'WHERE "person_id" IN (SELECT "person_id" FROM "_rk_dirty" WHERE "present")')
 
 
 def publish(con: duckdb.DuckDBPyConnection, the_plan: Plan, profiles: Profiles, reference: datetime) -> None:
@@ -177,7 +181,8 @@ def _replace_all(con: duckdb.DuckDBPyConnection) -> None:
 
 def _replace_dirty(con: duckdb.DuckDBPyConnection) -> None:
     """Incremental run: delete exactly the dirty persons' rows, insert the
-    staged ones, renumber every role's ranks, rewrite `lead_rows` sorted."""
+    staged ones, renumber every role's ranks, rewrite `lead_rows` sorted with
+    everyone's display columns fresh from `_rk_person` (as a full run has them)."""
     dirty = 'SELECT "person_id" FROM "_rk_dirty"'
     for table, staged in (("person_features", "_rk_pf"), ("feature_evidence", "_rk_fe"), ("role_scores", "_rk_rs")):
         run(con, f'DELETE FROM "{table}" WHERE "person_id" IN ({dirty})')
@@ -185,10 +190,13 @@ def _replace_dirty(con: duckdb.DuckDBPyConnection) -> None:
     _renumber_role_scores(con)
     run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_rk_lr_all" AS
-SELECT lr.* REPLACE (rs."rank" AS "rank")
+SELECT lr.* REPLACE (rs."rank" AS "rank", coalesce(p."name", lr."person_id") AS "name",
+                     coalesce(p."sources", []) AS "sources", p."first_seen" AS "first_seen",
+                     p."last_seen" AS "last_seen", p."location" AS "location", p."affiliation" AS "affiliation")
 FROM (SELECT * FROM "lead_rows" WHERE "person_id" NOT IN ({dirty})
       UNION ALL SELECT * FROM "_rk_lr") lr
-JOIN "role_scores" rs ON rs."role" = lr."role" AND rs."person_id" = lr."person_id"''')
+JOIN "role_scores" rs ON rs."role" = lr."role" AND rs."person_id" = lr."person_id"
+LEFT JOIN "_rk_person" p ON p."person_id" = lr."person_id"''')
     _surface.write_lead_rows(con, "_rk_lr_all")
 
 

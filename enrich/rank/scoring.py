@@ -102,8 +102,9 @@ LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."featur
 
 def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
     """Name, sources, dates, place and headline per person, from the
-    `identities` snapshot `_rk_idn` (enrich/rank/people.py: only the persons
-    being recomputed on an incremental run), by the same deterministic rule as the `people` view (0004_views.sql): a
+    `identities` snapshot `_rk_idn` (enrich/rank/people.py), for everyone on
+    every run (the lead rows' display columns are refreshed from it), by the
+    same deterministic rule as the `people` view (0004_views.sql): a
     non-arXiv name first, then the accented spelling, then the longest."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_person" AS
