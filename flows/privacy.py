@@ -360,7 +360,7 @@ def _gone_persons(con: duckdb.DuckDBPyConnection) -> None:
                     'WHERE "person_id" IN (SELECT "person_id" FROM "_pv_persons")')
 
 
-_DERIVED_BY_PERSON = ("person_features", "feature_evidence", "role_scores")
+_DERIVED_BY_PERSON = ("person_features", "feature_evidence", "role_scores", "rank_people")
 
 
 def _erase_derived(con: duckdb.DuckDBPyConnection, *, include_feedback: bool) -> dict[str, int]:
