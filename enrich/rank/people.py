@@ -181,23 +181,32 @@ def _replace_all(con: duckdb.DuckDBPyConnection) -> None:
 
 def _replace_dirty(con: duckdb.DuckDBPyConnection) -> None:
     """Incremental run: delete exactly the dirty persons' rows, insert the
-    staged ones, renumber every role's ranks, rewrite `lead_rows` sorted with
-    everyone's display columns fresh from `_rk_person` (as a full run has them)."""
+    staged ones, renumber every role's ranks and refresh the lead rows'
+    ranks and display columns."""
     dirty = 'SELECT "person_id" FROM "_rk_dirty"'
     for table, staged in (("person_features", "_rk_pf"), ("feature_evidence", "_rk_fe"), ("role_scores", "_rk_rs")):
         run(con, f'DELETE FROM "{table}" WHERE "person_id" IN ({dirty})')
         run(con, f'INSERT INTO "{table}" SELECT * FROM temp."{staged}"')
     _renumber_role_scores(con)
-    run(con, f'''
-CREATE OR REPLACE TEMP TABLE "_rk_lr_all" AS
-SELECT lr.* REPLACE (rs."rank" AS "rank", coalesce(p."name", lr."person_id") AS "name",
-                     coalesce(p."sources", []) AS "sources", p."first_seen" AS "first_seen",
-                     p."last_seen" AS "last_seen", p."location" AS "location", p."affiliation" AS "affiliation")
+    _lead_keys(con)
+    _surface.rewrite_lead_rows(con, f'''
+SELECT lr.* REPLACE (k."rank" AS "rank", k."name" AS "name", k."sources" AS "sources",
+                     k."first_seen" AS "first_seen", k."last_seen" AS "last_seen", k."location" AS "location",
+                     k."affiliation" AS "affiliation")
 FROM (SELECT * FROM "lead_rows" WHERE "person_id" NOT IN ({dirty})
       UNION ALL SELECT * FROM "_rk_lr") lr
-JOIN "role_scores" rs ON rs."role" = lr."role" AND rs."person_id" = lr."person_id"
-LEFT JOIN "_rk_person" p ON p."person_id" = lr."person_id"''')
-    _surface.write_lead_rows(con, "_rk_lr_all")
+JOIN "_rk_lead_keys" k ON k."role" = lr."role" AND k."person_id" = lr."person_id"''')
+
+
+def _lead_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Per (role, person): the final rank and the display columns a full run
+    writes (`_rk_person` is built for everyone).  Joining the wide lead rows
+    to this one narrow table is about twice as fast as two joins."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_rk_lead_keys" AS
+SELECT rs."role", rs."person_id", rs."rank", coalesce(p."name", rs."person_id") AS "name",
+       coalesce(p."sources", []) AS "sources", p."first_seen", p."last_seen", p."location", p."affiliation"
+FROM "role_scores" rs LEFT JOIN "_rk_person" p USING ("person_id")''')
 
 
 def _renumber_role_scores(con: duckdb.DuckDBPyConnection) -> None:

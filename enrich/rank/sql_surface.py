@@ -109,3 +109,17 @@ def write_lead_rows(con: duckdb.DuckDBPyConnection, source: str) -> None:
     run(con, LEAD_ROWS_DDL)
     run(con, f'INSERT INTO "lead_rows" SELECT * FROM temp."{source}" ORDER BY "role", "rank"')
     create_views(con)
+
+
+def rewrite_lead_rows(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
+    """Replace `lead_rows` by ``select_sql`` (built in this package from
+    fixed identifiers; it may read the current `lead_rows`), stored sorted by
+    (role, rank).  Written once into a new table that then takes the name:
+    a rewrite commits far faster than updating rank and display columns of
+    most rows in place, and keeps the sort `shortlist` relies on."""
+    run(con, 'DROP TABLE IF EXISTS "_rk_lead_rows_next"')
+    run(con, LEAD_ROWS_DDL.replace('"lead_rows"', '"_rk_lead_rows_next"'))
+    run(con, f'INSERT INTO "_rk_lead_rows_next" SELECT * FROM ({select_sql}) ORDER BY "role", "rank"')
+    run(con, 'DROP TABLE "lead_rows"')
+    run(con, 'ALTER TABLE "_rk_lead_rows_next" RENAME TO "lead_rows"')
+    create_views(con)
