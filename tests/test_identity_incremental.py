@@ -122,3 +122,20 @@ def test_large_change_and_stale_full_night_go_full(s: Surface) -> None:
 def test_bad_mode_is_refused(s: Surface) -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
         resolve(s.con, mode="sometimes")
+
+
+def test_scope_holds_only_records_a_pair_could_form_with(s: Surface) -> None:
+    """The night stays small: a template title on many works, or a namesake
+    block where neither side is an initial, pulls nobody into the scope."""
+    for i in range(12):   # one talk title on twelve works: no same-work pair can come of it
+        s.identity(f"pycon:T{i}", f"Person{i} Template", f"Org{i}")
+        s.work(f"pycon:T{i}", f"talk:T{i}", "Introduction to machine learning", [], kind="talk")
+    s.identity("arxiv:2401.00007#1", "Jie Wang", "Fudan University")    # same last+initial key, full first name
+    s.identity("arxiv:2401.00008#1", "J. Wang", "Tsinghua University")  # an initial: could be anyone "J. Wang"
+    resolve(s.con, now=NIGHT1, params=EAGER)
+    s.identity("europy:N1", "Jun Wang", "Tsinghua University")
+    s.work("europy:N1", "talk:N1", "Introduction to machine learning", [], kind="talk")
+    stats = resolve(s.con, now=NIGHT2, params=EAGER)
+    assert (stats.mode, stats.changed) == ("incremental", 1)
+    assert stats.identities == 2      # Jun Wang and "J. Wang"; not Jie Wang, not the twelve template talks
+    assert stats.candidate_pairs == 1  # the one pair tonight must decide
