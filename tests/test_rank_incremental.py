@@ -354,3 +354,15 @@ def test_the_migration_creates_the_rank_people_tables_the_code_expects(con):
         sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
               f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
         assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()
+
+
+def test_rank_inside_the_callers_transaction_leaves_it_to_the_caller(warm):
+    """The caller's transaction stays open and usable; its rollback undoes the run."""
+    before = outputs(warm)
+    warm.execute('DELETE FROM "evidence" WHERE "person_id" = \'p8\'')
+    warm.execute("BEGIN TRANSACTION")
+    stats = rank(warm, now=NOW)
+    assert stats.incremental and stats.recomputed_people == 1   # p8 keeps identities, has no evidence now
+    assert warm.execute('SELECT count(*) FROM "lead_rows" WHERE "person_id" = \'p8\'').fetchone() == (0,)
+    warm.execute("ROLLBACK")
+    assert outputs(warm) == before

@@ -110,12 +110,15 @@ def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: da
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    """Open a transaction unless the caller already holds one."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-        return True
-    except duckdb.TransactionException:
+    """Open a transaction unless the caller already holds one.  Probed with
+    txid_current() (stable only inside a transaction): in DuckDB 2.0 a
+    failed BEGIN aborts the caller's open transaction."""
+    (first,) = con.execute("SELECT txid_current()").fetchone()
+    (second,) = con.execute("SELECT txid_current()").fetchone()
+    if first == second:
         return False
+    con.execute("BEGIN TRANSACTION")
+    return True
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
