@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     PrivacySettings.from_options(load_config(args.config, db=args.db).options)  # fail fast, before Prefect
     try:
         with ProgressBars(enabled=not args.quiet) as bars:
-            summary = nightly(str(args.config), db=args.db, progress=bars.update)
+            summary = nightly(str(args.config), db=args.db, progress=bars.update, full=args.full)
     except NightFailed as failed:
         summary = failed.summary
     print(summary_text(summary))
@@ -115,7 +115,8 @@ def _read_only(db: str, connect: Callable):
 # --- parser ------------------------------------------------------------------
 COMMANDS = {
     "run": (cmd_run, "Run the nightly flow for the sources in a config file.",
-            "example:\n  talent-signals run --config config/example.toml --db talent.duckdb"),
+            "example:\n  talent-signals run --config config/example.toml --db talent.duckdb\n"
+            "  talent-signals run --config config/example.toml --full   # after tuning roles or resolution"),
     "demo": (cmd_demo, "Serve the bundled sample world locally, run the nightly flow on it, print and export shortlists.",
              "example:\n  talent-signals demo --db out/demo.duckdb --out out/shortlists"),
     "sql": (cmd_sql, "Run a read-only SQL query on the warehouse (leads, shortlist(role, n), people, evidence ...).",
@@ -141,6 +142,9 @@ def _add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     if name == "run":
         parser.add_argument("--config", required=True, type=Path, help="TOML config file (see config/example.toml)")
         parser.add_argument("--db", help="warehouse path (overrides [warehouse] path)")
+        parser.add_argument("--full", action="store_true",
+                            help="resolve identities and rank everyone again, not only what changed since "
+                                 "the last night (automatic on the first night, after a settings change and weekly)")
     if name == "demo":
         parser.add_argument("--db", default="out/demo.duckdb", help="warehouse path (default: %(default)s)")
         parser.add_argument("--out", default="out/shortlists", help="where shortlists are written (default: %(default)s)")

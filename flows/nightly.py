@@ -268,11 +268,11 @@ class NightSummary:
     enrich: dict[str, Any] = field(default_factory=dict)
 
 
-def _enrich(con: Any, config: AppConfig, now: datetime) -> dict[str, Any]:
+def _enrich(con: Any, config: AppConfig, now: datetime, full: bool = False) -> dict[str, Any]:
     """Identity resolution then ranking, when those packages are installed."""
     from flows import steps
 
-    return steps.enrich(con, config, now)
+    return steps.enrich(con, config, now, full=full)
 
 
 class NightFailed(RuntimeError):
@@ -286,16 +286,18 @@ class NightFailed(RuntimeError):
 
 
 @flow(name="talent-signals-nightly", log_prints=False)
-def nightly(config_path: str, db: str | None = None, progress: ProgressFn | None = None) -> NightSummary:
-    """Run one night for the sources in ``config_path`` and publish the warehouse."""
+def nightly(config_path: str, db: str | None = None, progress: ProgressFn | None = None,
+            full: bool = False) -> NightSummary:
+    """Run one night for the sources in ``config_path`` and publish the warehouse.
+    ``full``: resolve and rank everything, not only what changed."""
     config = load_config(config_path, db=db)
-    summary = run_night(config, progress=progress)
+    summary = run_night(config, progress=progress, full=full)
     if summary.status == "failed":
         raise NightFailed(summary)
     return summary
 
 
-def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSummary:
+def run_night(config: AppConfig, progress: ProgressFn | None = None, full: bool = False) -> NightSummary:
     """The body of the flow (callable from a running flow)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     batch_records = load_batch_records(config.options)
@@ -312,7 +314,7 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None) -> NightSum
             record_source(con, ctx.run_id, outcome)
         privacy_stats = night_privacy(con, config, now)  # suppressions + retention, before enrich
         pause_for_tests("enrich")
-        enrich_stats = _enrich(con, config, now)
+        enrich_stats = _enrich(con, config, now, full)
         enrich_stats["privacy"] = privacy_stats
         status = finish_run(con, ctx.run_id, outcomes)
         merge_feedback(con, config.warehouse_path)

@@ -83,6 +83,13 @@ def test_every_source_lands_and_a_second_night_changes_nothing(prefect_harness, 
     assert snapshot(db) == before
     statuses = query(db, 'SELECT "status" FROM "runs" ORDER BY "started_at"')
     assert statuses == [("success",), ("success",)]
+    # nothing changed upstream: identity resolution rewrites nothing, ranking recomputes nobody
+    assert (first.enrich["identity"]["mode"], second.enrich["identity"]["mode"]) == ("full", "unchanged")
+    assert second.enrich["ranking"]["recomputed_people"] == 0
+    persons = query(db, 'SELECT * FROM "identity_person" ORDER BY 1')
+    third = nightly(str(config), db=str(db), full=True)   # `talent-signals run --full`
+    assert third.enrich["identity"]["mode"] == "full" and third.enrich["ranking"]["incremental"] is False
+    assert [r[:2] for r in query(db, 'SELECT * FROM "identity_person" ORDER BY 1')] == [r[:2] for r in persons]
 
 
 def test_incremental_night_adds_exactly_the_new_upstream_records(prefect_harness, config, tmp_path, world_server):
