@@ -732,3 +732,20 @@ def test_oversized_graphql_languages_batch_is_an_error_not_a_rest_fallback(world
     with pytest.raises(ParseError, match=r"GraphQL languages.*max_bytes=65536"):
         list(pull(settings, {}))
     assert world_server.counts.get("github:languages", 0) == 0
+
+
+@pytest.mark.parametrize("proxy", [None, "http://proxy.corp.example:3128"])
+def test_environment_is_read_once_unless_a_proxy_is_configured(monkeypatch, proxy):
+    """Proxies and a corporate CA bundle keep working; without a proxy the
+    session stops re-reading the environment on every request."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    settings = GithubSettings.from_dict("github", {"base_url": "http://127.0.0.1:9/github", "repos": ["a/b"]})
+    client = build_client(settings)
+    connection = client.requester._Requester__connectionClass("127.0.0.1", 9)
+    assert connection.session.trust_env is bool(proxy)
+    assert client.requester._Requester__verify == "/etc/ssl/corp-ca.pem"
