@@ -61,10 +61,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Iterable, Iterator
 
-from github.GithubException import UnknownObjectException
-
 from sources.errors import ParseError
-from sources.github.client import GithubClient, api_errors, build_client, ensure_budget, get_json, get_pages, log_budget
+from sources.github.client import (
+    GithubClient, api_errors, build_client, ensure_budget, get_json, get_or_skip, get_pages, log_budget,
+)
 from sources.github.graphql import fetch_profiles
 from sources.github.languages import LANGUAGES_BATCH, fetch_languages
 from sources.github.orgs import org_page_key, org_repos
@@ -269,15 +269,12 @@ def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Pa
     `Page.seen`) when it is unchanged (304), or None when it does not exist
     (a logged skip)."""
     repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
+    response = get_or_skip(client, f"repo {full_name}", f"/repos/{full_name}", etag=state.get(repo_key))
+    if response is None:
+        return None
+    if response.status == 304:
+        return _pull_unchanged_repo(client, full_name, state)
     with api_errors(client, f"repo {full_name}"):
-        ensure_budget(client, f"repo {full_name}")
-        try:
-            response = get_json(client, f"/repos/{full_name}", etag=state.get(repo_key))
-        except UnknownObjectException:
-            logger.warning("GitHub repo %s: not found (404), skipped", full_name)
-            return None
-        if response.status == 304:
-            return _pull_unchanged_repo(client, full_name, state)
         languages = get_json(client, f"/repos/{full_name}/languages").data
         repo = repo_from_json(response.data, languages or {})
         contributions, contrib_etag, same = fetch_contributions(client, full_name, repo.full_name,

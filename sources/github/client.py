@@ -261,6 +261,20 @@ def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = Non
     return JsonResponse(status, response_headers, data)
 
 
+def get_or_skip(client: GithubClient, what: str, path: str, *, etag: str | None = None,
+                level: int = logging.WARNING) -> JsonResponse | None:
+    """One budgeted GET of ``path`` (``what`` names it in errors: "repo o/r");
+    None when it does not exist (404, a logged skip: a renamed repository or a
+    deleted account must not stop the crawl)."""
+    with api_errors(client, what):
+        ensure_budget(client, what)
+        try:
+            return get_json(client, path, etag=etag)
+        except UnknownObjectException:
+            logger.log(level, "GitHub %s: not found (404), skipped", what)
+            return None
+
+
 def get_pages(client: GithubClient, path: str, params: dict[str, Any] | None = None,
               etag: str | None = None) -> Iterator[JsonResponse]:
     """Follow ``Link: rel="next"`` pages of a list endpoint, lazily.

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 from github.GithubException import UnknownObjectException
 
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.github.client import GithubClient, ResponseTooLarge, api_errors, ensure_budget, get_json
+from sources.github.client import GithubClient, ResponseTooLarge, api_errors, get_or_skip
 from sources.github.parse import is_valid_login, user_from_graphql, user_from_rest
 from sources.records import GithubUser
 
@@ -136,13 +136,9 @@ def users_by_rest(client: GithubClient, logins: Sequence[str]) -> list[GithubUse
 
 
 def user_by_rest(client: GithubClient, login: str) -> GithubUser | None:
-    with api_errors(client, f"user {login}"):
-        ensure_budget(client, f"user {login}")
-        try:
-            response = get_json(client, f"/users/{login}")
-        except UnknownObjectException:
-            logger.info("GitHub user %s: not found (404), skipped", login)
-            return None
+    response = get_or_skip(client, f"user {login}", f"/users/{login}", level=logging.INFO)
+    if response is None:
+        return None
     try:
         return user_from_rest(response.data)
     except ParseError as exc:

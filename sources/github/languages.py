@@ -28,10 +28,8 @@ import json
 import logging
 from typing import Any, Sequence
 
-from github.GithubException import UnknownObjectException
-
 from sources.errors import ParseError, SourceError
-from sources.github.client import GithubClient, api_errors, ensure_budget, get_json
+from sources.github.client import GithubClient, ensure_budget, get_or_skip
 from sources.github.graphql import GraphqlUnavailable, answer_data, first_message, post_graphql
 from sources.github.parse import is_valid_repo_name, languages_from_graphql
 
@@ -114,13 +112,9 @@ def _languages_or_none(node: Any, full_name: str) -> dict[str, int] | None:
 def languages_by_rest(client: GithubClient, full_name: str) -> dict[str, int] | None:
     """``GET /repos/{o}/{r}/languages``; None for a 404 (a logged skip).
     A body that is not a JSON object is a `ParseError`, as on the repository path."""
-    with api_errors(client, f"repo {full_name} languages"):
-        ensure_budget(client, f"repo {full_name} languages")
-        try:
-            response = get_json(client, f"/repos/{full_name}/languages")
-        except UnknownObjectException:
-            logger.warning("GitHub repo %s: not found (404), skipped", full_name)
-            return None
+    response = get_or_skip(client, f"repo {full_name} languages", f"/repos/{full_name}/languages")
+    if response is None:
+        return None
     if response.data is not None and not isinstance(response.data, dict):
         raise ParseError(f"GitHub repo {full_name}: languages is not a JSON object")
     return response.data or {}
