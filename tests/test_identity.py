@@ -12,19 +12,15 @@ import pytest
 
 from enrich.identity import resolve
 from enrich.identity.persons import new_person_id
+from surface import EVIDENCE_DDL, IDENTITIES_DDL
 
 NIGHT1 = datetime(2025, 1, 1, 2, 0)
 NIGHT2 = datetime(2025, 1, 2, 2, 0)
 
 SURFACE_DDL = [
-    '''CREATE TABLE "identities" ("identity_id" VARCHAR, "person_id" VARCHAR, "source" VARCHAR,
-        "source_kind" VARCHAR, "source_key" VARCHAR, "name" VARCHAR, "affiliation" VARCHAR,
-        "headline" VARCHAR, "bio" VARCHAR, "location" VARCHAR, "url" VARCHAR,
-        "first_seen" TIMESTAMP, "last_seen" TIMESTAMP, "is_internal" BOOLEAN)''',
+    IDENTITIES_DDL,
     'CREATE TABLE "identity_links" ("identity_id" VARCHAR, "kind" VARCHAR, "value" VARCHAR, "url" VARCHAR)',
-    '''CREATE TABLE "evidence" ("evidence_id" VARCHAR, "identity_id" VARCHAR, "person_id" VARCHAR,
-        "source" VARCHAR, "kind" VARCHAR, "title" VARCHAR, "url" VARCHAR, "happened_on" DATE,
-        "text" VARCHAR, "tags" VARCHAR[], "amount" INTEGER, "venue" VARCHAR)''',
+    EVIDENCE_DDL,
     '''CREATE TABLE "identity_person" ("identity_id" VARCHAR PRIMARY KEY, "person_id" VARCHAR NOT NULL,
         "confidence" DOUBLE, "reason" VARCHAR, "decided_at" TIMESTAMP)''',
     '''CREATE TABLE "identity_pairs" ("identity_a" VARCHAR NOT NULL, "identity_b" VARCHAR NOT NULL,

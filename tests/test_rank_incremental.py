@@ -19,6 +19,7 @@ from enrich.rank import rank
 from enrich.rank.features import reference_date
 from enrich.rank.hits import HITS_DDL, PROFILE_DDL
 from enrich.rank.people import PEOPLE_DDL, STATE_DDL
+from surface import EVIDENCE_DDL, IDENTITIES_DDL
 from enrich.rank.profiles import load_profiles, parse_profiles
 
 NOW = datetime(2026, 11, 1)          # a Sunday: its week starts Monday 2026-10-26
@@ -64,13 +65,8 @@ def world(n_people: int = 30, rows_per_person: int = 5, seed: int = 7) -> tuple[
 
 def build(identities: list, evidence: list) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute('CREATE TABLE "identities" ("identity_id" VARCHAR, "person_id" VARCHAR, "source" VARCHAR, '
-                '"source_kind" VARCHAR, "source_key" VARCHAR, "name" VARCHAR, "affiliation" VARCHAR, '
-                '"headline" VARCHAR, "bio" VARCHAR, "location" VARCHAR, "url" VARCHAR, '
-                '"first_seen" TIMESTAMP, "last_seen" TIMESTAMP, "is_internal" BOOLEAN)')
-    con.execute('CREATE TABLE "evidence" ("evidence_id" VARCHAR, "identity_id" VARCHAR, "person_id" VARCHAR, '
-                '"source" VARCHAR, "kind" VARCHAR, "title" VARCHAR, "url" VARCHAR, "happened_on" DATE, '
-                '"text" VARCHAR, "tags" VARCHAR[], "amount" INTEGER, "venue" VARCHAR)')
+    con.execute(IDENTITIES_DDL)
+    con.execute(EVIDENCE_DDL)
     con.executemany('INSERT INTO "identities" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', identities)
     con.executemany('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', evidence)
     return con
@@ -214,12 +210,17 @@ def test_a_failed_run_leaves_the_cache_and_the_ranking_as_they_were(warm, monkey
     assert outputs(warm) == before
 
 
-def test_the_migration_creates_the_cache_tables_the_code_expects(con):
-    """conftest's `con` is a migrated warehouse: 0008 and hits.py must agree."""
+@pytest.mark.parametrize("ddls, tables", [
+    ((HITS_DDL, PROFILE_DDL), ("rank_hits", "rank_hits_profile")),          # 0008 and hits.py
+    ((PEOPLE_DDL, STATE_DDL), ("rank_people", "rank_people_state")),        # 0010 and people.py
+], ids=["0008-hits", "0010-people"])
+def test_the_migrations_create_the_tables_the_code_expects(con, ddls, tables):
+    """conftest's `con` is a migrated warehouse: each migration and the code that
+    creates its tables on a bare connection must agree."""
     scratch = duckdb.connect()
-    scratch.execute(HITS_DDL)
-    scratch.execute(PROFILE_DDL)
-    for table in ("rank_hits", "rank_hits_profile"):
+    for ddl in ddls:
+        scratch.execute(ddl)
+    for table in tables:
         sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
               f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
         assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()
@@ -343,17 +344,6 @@ def test_a_night_of_many_changes_matches_a_full_run(warm):
     assert stats.incremental and stats.removed_people == 1
     assert 4 <= stats.recomputed_people <= 6   # p40, p3, p11, p14, p20 (no evidence now), p12 if it has code
     assert_same_as_cold_run(warm)
-
-
-def test_the_migration_creates_the_rank_people_tables_the_code_expects(con):
-    """conftest's `con` is a migrated warehouse: 0010 and people.py must agree."""
-    scratch = duckdb.connect()
-    scratch.execute(PEOPLE_DDL)
-    scratch.execute(STATE_DDL)
-    for table in ("rank_people", "rank_people_state"):
-        sql = f'SELECT column_name, data_type, is_nullable FROM information_schema.columns ' \
-              f'WHERE table_name = \'{table}\' ORDER BY ordinal_position'
-        assert con.execute(sql).fetchall() == scratch.execute(sql).fetchall()
 
 
 def test_rank_inside_the_callers_transaction_leaves_it_to_the_caller(warm):

@@ -14,6 +14,7 @@ import pytest
 
 from enrich.rank import rank
 from enrich.rank.profiles import load_profiles, parse_profiles
+from surface import EVIDENCE_DDL, IDENTITIES_DDL
 
 NOW = datetime(2026, 11, 1)
 HOSTILE = "Bobby'); DROP TABLE x; -- \"quoted\" O'Brien"
@@ -95,13 +96,8 @@ EVIDENCE = [
 
 def build_warehouse(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con.execute('CREATE TABLE "x" ("keep" INTEGER)')
-    con.execute('CREATE TABLE "identities" ("identity_id" VARCHAR, "person_id" VARCHAR, "source" VARCHAR, '
-                '"source_kind" VARCHAR, "source_key" VARCHAR, "name" VARCHAR, "affiliation" VARCHAR, '
-                '"headline" VARCHAR, "bio" VARCHAR, "location" VARCHAR, "url" VARCHAR, '
-                '"first_seen" TIMESTAMP, "last_seen" TIMESTAMP, "is_internal" BOOLEAN)')
-    con.execute('CREATE TABLE "evidence" ("evidence_id" VARCHAR, "identity_id" VARCHAR, "person_id" VARCHAR, '
-                '"source" VARCHAR, "kind" VARCHAR, "title" VARCHAR, "url" VARCHAR, "happened_on" DATE, '
-                '"text" VARCHAR, "tags" VARCHAR[], "amount" INTEGER, "venue" VARCHAR)')
+    con.execute(IDENTITIES_DDL)
+    con.execute(EVIDENCE_DDL)
     con.executemany(f'INSERT INTO "identities" VALUES ({", ".join("?" * len(IDENTITY_COLS))})', IDENTITIES)
     con.executemany('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', EVIDENCE)
     return con
