@@ -160,13 +160,13 @@ WITH full_keys AS (  -- first+last and sorted-token blocks pair everyone in them
     SELECT DISTINCT k FROM "_ir_dnames", unnest(["fl_key", "sorted_key"]) AS u(k) WHERE k IS NOT NULL
 ), initial_keys AS (  -- last+initial blocks pair only where one side is an initial
     SELECT DISTINCT k, bool_or(length("first") = 1) AS "is_initial"
-    FROM "_ir_dnames", unnest(["init_key", {_SWAPPED}]) AS u(k) WHERE k IS NOT NULL GROUP BY k
+    FROM "_ir_dnames", unnest(["init_key", {_swapped_key('"raw_tokens"')}]) AS u(k) WHERE k IS NOT NULL GROUP BY k
 )
 SELECT "identity_id" FROM "_ir_changed"
 UNION
 SELECT "identity_id" FROM "_ir_names" WHERE "fl_key" IN (SELECT k FROM full_keys) OR "sorted_key" IN (SELECT k FROM full_keys)
 UNION
-SELECT n."identity_id" FROM "_ir_names" n, unnest([n."init_key", {_SWAPPED.replace('"raw_tokens"', 'n."raw_tokens"')}]) AS u(k)
+SELECT n."identity_id" FROM "_ir_names" n, unnest([n."init_key", {_swapped_key('n."raw_tokens"')}]) AS u(k)
 JOIN initial_keys i ON i.k = u.k
 WHERE i."is_initial" OR length(n."first") = 1''')
     _identifier_neighbours(con, p)
@@ -174,8 +174,11 @@ WHERE i."is_initial" OR length(n."first") = 1''')
     _work_neighbours(con)
 
 
-# "Kim Xin" read family-name first, as a last-name + initial key (steps.name_candidates)
-_SWAPPED = """CASE WHEN len("raw_tokens") = 2 THEN "raw_tokens"[1] || '|' || "raw_tokens"[-1][1] END"""
+def _swapped_key(tokens: str) -> str:
+    """SQL for the last-name + initial key of a two-token name read family
+    name first ("Kim Xin" -> "kim|x"), from the column ``tokens``
+    (steps.name_candidates' last block)."""
+    return f"CASE WHEN len({tokens}) = 2 THEN {tokens}[1] || '|' || {tokens}[-1][1] END"
 
 
 def _identifier_neighbours(con: duckdb.DuckDBPyConnection, p: Params) -> None:
@@ -234,8 +237,7 @@ def _work_neighbours(con: duckdb.DuckDBPyConnection) -> None:
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_allworks" AS
 SELECT "identity_id", "source",
-       CASE WHEN starts_with("evidence_id", "identity_id" || '|')
-            THEN substr("evidence_id", length("identity_id") + 2) ELSE "evidence_id" END AS "work_key",
+       "ir_work_key"("evidence_id", "identity_id") AS "work_key",
        "ir_fold"("title") AS "title_key"
 FROM "evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL''')
     run(con, '''

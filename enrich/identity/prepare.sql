@@ -12,6 +12,12 @@ CREATE OR REPLACE TEMP MACRO "ir_fold"(s) AS trim(regexp_replace(
     )),
     '[^a-z0-9]+', ' ', 'g'));
 
+-- A work's key within its source: the evidence id without its identity prefix
+-- ("arxiv:2401.1#2|paper:2401.1" -> "paper:2401.1"), so co-authors share it.
+CREATE OR REPLACE TEMP MACRO "ir_work_key"(evidence_id, identity_id) AS
+    CASE WHEN starts_with(evidence_id, identity_id || '|')
+         THEN substr(evidence_id, length(identity_id) + 2) ELSE evidence_id END;
+
 -- Name tokens without honorifics and suffixes ("Dr. J. Smith Jr." -> [j, smith]).
 CREATE OR REPLACE TEMP MACRO "ir_name_tokens"(s) AS list_filter(
     string_split("ir_fold"(s), ' '),

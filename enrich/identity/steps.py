@@ -273,8 +273,7 @@ def works(con: duckdb.DuckDBPyConnection) -> None:
 CREATE OR REPLACE TEMP TABLE "_ir_works" AS
 WITH e AS (
     SELECT "identity_id", "source", "happened_on",
-           CASE WHEN starts_with("evidence_id", "identity_id" || '|')
-                THEN substr("evidence_id", length("identity_id") + 2) ELSE "evidence_id" END AS "work_key",
+           "ir_work_key"("evidence_id", "identity_id") AS "work_key",
            "ir_fold"("title") AS "title_key"
     FROM "_ir_src_evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL
 )
