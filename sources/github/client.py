@@ -36,7 +36,7 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
+from github import Auth, Consts, Github, GithubException, GithubRetry
 from github.GithubException import (
     BadCredentialsException,
     RateLimitExceededException,
@@ -46,6 +46,7 @@ from github.GithubException import (
 from requests.utils import parse_header_links
 
 from sources.errors import ParseError, RateLimited, SourceError
+from sources.github.probe import ConditionalProbe, ProbeTooLarge, record_rate_limit
 from sources.github.settings import GithubSettings
 
 logger = logging.getLogger(__name__)
@@ -86,12 +87,15 @@ class GithubClient:
     gh: Github
     settings: GithubSettings
     token: str | None
+    probe: ConditionalProbe | None = None   # conditional GETs off PyGithub's session (probe.py)
 
     @property
     def requester(self):
         return self.gh.requester
 
     def close(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
         self.gh.close()
 
 
@@ -116,7 +120,20 @@ def build_client(settings: GithubSettings) -> GithubClient:
     )
     cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
-    return GithubClient(gh, settings, token)
+    return GithubClient(gh, settings, token, None if _proxies_configured() else build_probe(gh, settings))
+
+
+def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
+    """The lean pool for conditional GETs, with the client's own identity and pacing."""
+    options = gh.requester.kwargs
+    headers = {"User-Agent": USER_AGENT}
+    if options.get("api_version"):
+        headers[Consts.headerApiVersion] = options["api_version"]
+    if gh.requester.auth is not None:
+        gh.requester.auth.authentication(headers)
+    return ConditionalProbe(settings.base_url, headers, timeout=settings.timeout_seconds,
+                            max_bytes=settings.max_bytes, verify=options.get("verify", True),
+                            seconds_between_requests=options.get("seconds_between_requests"))
 
 
 def _pacing(base_url: str) -> dict[str, float | None]:
@@ -251,6 +268,10 @@ def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = Non
     Raises PyGithub's ``GithubException`` subclasses for >= 400 (wrap calls in
     `api_errors`) and `ParseError` for a body that is not JSON.
     """
+    if etag and client.probe is not None:
+        answered = _probe(client, url, params, etag)
+        if answered is not None:
+            return answered
     headers = {"If-None-Match": etag} if etag else None
     status, response_headers, body = _request_json(client, url, params, headers)
     if status == 304:
@@ -259,6 +280,21 @@ def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = Non
     if status >= 400:
         raise client.requester.createException(status, response_headers, data if isinstance(data, dict) else {})
     return JsonResponse(status, response_headers, data)
+
+
+def _probe(client: GithubClient, url: str, params: dict[str, Any] | None, etag: str) -> JsonResponse | None:
+    """A conditional GET on the lean pool (probe.py): a 304 or a 200, else None (PyGithub's path)."""
+    if urlsplit(url).scheme:
+        check_same_api(client, url)
+    try:
+        answer = client.probe.get(url, params, etag)
+    except ProbeTooLarge as exc:
+        raise ResponseTooLarge(f"GitHub {url.split('?')[0][:200]}: {exc}") from None
+    if answer is None:
+        return None
+    status, headers, body = answer
+    record_rate_limit(client.requester, headers)
+    return JsonResponse(status, headers, None if status == 304 else _decode(body, url, status))
 
 
 def get_or_skip(client: GithubClient, what: str, path: str, *, etag: str | None = None,
