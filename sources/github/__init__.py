@@ -57,13 +57,16 @@ retention does not purge data only because it did not change.  Contributor
 from __future__ import annotations
 
 import logging
+import math
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Iterable, Iterator
 
 from sources.errors import ParseError
 from sources.github.client import (
-    GithubClient, api_errors, build_client, ensure_budget, get_json, get_or_skip, get_pages, log_budget,
+    GithubClient, api_errors, budget, build_client, ensure_budget, get_json, get_or_skip, get_pages, log_budget,
 )
 from sources.github.graphql import fetch_profiles
 from sources.github.languages import LANGUAGES_BATCH, fetch_languages
@@ -226,19 +229,61 @@ def pull_repos(client: GithubClient, plan: RepoPlan, state: dict[str, str]) -> I
     in one GraphQL query, then each repository's contributors (REST).  A
     failure stops the crawl with the pages of earlier repositories yielded."""
     use_graphql = client.settings.graphql_enabled()
-    for start in range(0, len(plan.fetch), LANGUAGES_BATCH):
-        chunk = plan.fetch[start:start + LANGUAGES_BATCH]
-        listed = [name for name in chunk if name in plan.items]
-        languages, use_graphql = fetch_languages(client, listed, use_graphql) if listed else ({}, use_graphql)
-        for number, full_name in enumerate(chunk, start + 1):
-            if full_name in plan.items:
-                page = pull_listed_repo(client, full_name, plan.items[full_name], languages, state)
-            elif full_name in plan.recheck:
-                page = _pull_unchanged_repo(client, full_name, state)
-            else:
-                page = pull_repo(client, full_name, state)
-            if page is not None:
-                yield number, full_name, page
+    with ThreadPoolExecutor(client.settings.concurrency, thread_name_prefix="github") as workers:
+        for start in range(0, len(plan.fetch), LANGUAGES_BATCH):
+            chunk = plan.fetch[start:start + LANGUAGES_BATCH]
+            listed = [name for name in chunk if name in plan.items]
+            languages, use_graphql = fetch_languages(client, listed, use_graphql) if listed else ({}, use_graphql)
+            pages = _in_order(client, workers, lambda name: _pull_one(client, plan, name, languages, state), chunk)
+            for number, (full_name, page) in enumerate(zip(chunk, pages), start + 1):
+                if page is not None:
+                    yield number, full_name, page
+
+
+def _pull_one(client: GithubClient, plan: RepoPlan, full_name: str, languages: dict[str, dict[str, int]],
+              state: dict[str, str]) -> Page | None:
+    if full_name in plan.items:
+        return pull_listed_repo(client, full_name, plan.items[full_name], languages, state)
+    if full_name in plan.recheck:
+        return _pull_unchanged_repo(client, full_name, state)
+    return pull_repo(client, full_name, state)
+
+
+def _in_order(client: GithubClient, workers: ThreadPoolExecutor, fetch, names: list[str]) -> Iterator[Page | None]:
+    """Each repository's page, in plan order, up to ``concurrency`` fetched at once.
+
+    Why: a quiet night is thousands of conditional requests, each a round
+    trip; overlapping them is what makes it short (pacing still holds, see
+    `GithubSettings`).  While the rate budget is unknown or near its end
+    (`_width`) one repository is fetched at a time, so a spent budget still
+    stops the crawl before the next request.  A failure surfaces at its
+    repository: the pages before it are yielded, the ones fetched after it
+    are dropped and requests not started are cancelled (next night asks again)."""
+    pending: deque = deque()
+    queue = iter(names)
+    try:
+        while True:
+            while len(pending) < _width(client):
+                name = next(queue, None)
+                if name is None:
+                    break
+                pending.append(workers.submit(fetch, name))
+            if not pending:
+                return
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _width(client: GithubClient) -> int:
+    """How many repositories may be in flight: ``concurrency`` while the budget
+    is known and more than they could spend at once, else 1."""
+    remaining, limit, _ = budget(client)
+    per_repo = 3 + math.ceil(client.settings.max_contributors_per_repo / 100)   # repo, languages, contributor pages
+    if limit < 0 or remaining <= client.settings.concurrency * per_repo:
+        return 1
+    return client.settings.concurrency
 
 
 def pull_listed_repo(client: GithubClient, full_name: str, fields: dict, languages: dict[str, dict[str, int]],

@@ -27,8 +27,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -88,6 +89,9 @@ class GithubClient:
     settings: GithubSettings
     token: str | None
     probe: ConditionalProbe | None = None   # conditional GETs off PyGithub's session (probe.py)
+    # Real hosts: PyGithub's pacing (0.25 s between requests) is not thread-safe,
+    # so with `concurrency` > 1 its requests take turns; the probe paces itself.
+    serial: threading.Lock | None = None
 
     @property
     def requester(self):
@@ -120,7 +124,9 @@ def build_client(settings: GithubSettings) -> GithubClient:
     )
     cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
-    return GithubClient(gh, settings, token, None if _proxies_configured() else build_probe(gh, settings))
+    probe = None if _proxies_configured() else build_probe(gh, settings)
+    paced = gh.requester.kwargs.get("seconds_between_requests")
+    return GithubClient(gh, settings, token, probe, threading.Lock() if paced else None)
 
 
 def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
@@ -342,7 +348,8 @@ def _request_json(client: GithubClient, url: str, params: dict[str, Any] | None,
     a second request usually fixes."""
     for attempt in range(TRUNCATED_RETRIES + 1):
         try:
-            return client.requester.requestJson("GET", url, parameters=params, headers=headers)
+            with client.serial or nullcontext():
+                return client.requester.requestJson("GET", url, parameters=params, headers=headers)
         except requests.exceptions.ChunkedEncodingError as exc:
             if attempt == TRUNCATED_RETRIES:
                 raise ParseError(f"GitHub {url.split('?')[0][:200]}: body truncated "

@@ -1,0 +1,64 @@
+"""Repositories fetched several at a time (``concurrency``).
+
+What a user relies on: the pages, their order and the checkpoint are the
+same as with strictly serial requests; a failure at one repository still
+yields every repository before it and raises there; ``concurrency`` is
+validated like every other setting.
+"""
+from __future__ import annotations
+
+import pytest
+
+from sampleworld.generate import generate_world
+from sampleworld.server import serve
+from sources.errors import SourceError
+from sources.github import pull
+from sources.github.settings import GithubSettings
+from sources.records import GithubRepo
+
+TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_CONCURRENCY"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve(generate_world()) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def clean(monkeypatch, server):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    server.clear_faults()
+
+
+def settings_for(srv, **extra) -> GithubSettings:
+    repos = [r.full_name for r in srv.world.repos][:16]
+    table = {"base_url": srv.base_url + "/github", "repos": repos, "token_env": TOKEN_ENV,
+             "max_rate_limit_wait_seconds": 1, "timeout_seconds": 5, "max_contributors_per_repo": 100, **extra}
+    return GithubSettings.from_dict("github", table)
+
+
+def test_concurrent_crawl_equals_the_serial_one_page_for_page(server):
+    serial = list(pull(settings_for(server, concurrency=1), {}))
+    concurrent = list(pull(settings_for(server, concurrency=8), {}))
+    assert [p.records for p in concurrent] == [p.records for p in serial]
+    assert [p.checkpoint for p in concurrent] == [p.checkpoint for p in serial]
+    assert [p.seen for p in concurrent] == [p.seen for p in serial]
+
+
+def test_a_failure_yields_every_repository_before_it_and_raises_there(server):
+    settings = settings_for(server, concurrency=8)
+    failing = settings.repos[5]
+    server.inject(f"/github/repos/{failing}", "500", times=50)
+    yielded = []
+    with pytest.raises(SourceError, match=f"repo {failing}"):
+        for page in pull(settings, {}):
+            yielded.append(page)
+    names = [r.full_name.lower() for p in yielded for r in p.records if isinstance(r, GithubRepo)]
+    assert names == [n.lower() for n in settings.repos[:5]]
+
+
+@pytest.mark.parametrize("value", [0, 17, "4", True])
+def test_concurrency_outside_1_to_16_is_a_clear_config_error(server, value):
+    with pytest.raises(ValueError, match="sources.github.concurrency: must be an integer 1..16"):
+        settings_for(server, concurrency=value)
