@@ -5,8 +5,11 @@ A generated world is served over HTTP by the sample-world server in a
 separate process (so its memory and CPU are not ours); the night runs the
 real steps of ``flows.nightly.run_night`` *without Prefect* (no task
 runner, no ephemeral API: that overhead is measured separately by the
-flow's own tests), sources one after another so each stage has its own time
-and peak memory:
+flow's own tests).  Sources are pulled at once in threads, as the flow's
+tasks run (loads take turns on the one writer connection); per source its
+own wall and thread CPU are printed beside the shared ``pull`` stage.
+``--sequential-sources`` pulls them one after another instead (each its own
+peak memory; the earlier runs in RESULTS.md were measured that way):
 
   for each configured source: ``pull_function(kind)(settings, state)`` pages,
   coalesced by the flow's ``flows.nightly.PageBatcher`` into loads of up to
@@ -35,7 +38,9 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -97,15 +102,17 @@ def _world_size(world) -> dict:
 
 
 # --- one night -------------------------------------------------------------------------
-def run_night(config, sampler: RssSampler, batch_records: int) -> dict:
-    """The steps of the nightly flow, sequential, timed and memory-sampled per stage."""
+def run_night(config, sampler: RssSampler, batch_records: int, concurrent: bool = True) -> dict:
+    """The steps of the nightly flow, timed and memory-sampled per stage.
+
+    Sources run at once in threads, as the flow runs them (Prefect's thread
+    pool; loads take turns on the one writer connection, like
+    ``flows.nightly.NightContext.load``), so the ``pull`` stage is the night's
+    time for all of them; ``concurrent=False`` runs them one after another
+    (each source its own peak memory)."""
     from flows import steps
-    from flows.nightly import PageBatcher
-    from sources.records import GithubRepo
-    from flows.wiring import pull_function
     from warehouse import NightlyBuild
-    from warehouse.runs import SourceOutcome, finish_run, new_run_id, record_source, start_run
-    from warehouse.state import read_state, save_state
+    from warehouse.runs import finish_run, new_run_id, record_source, start_run
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     stages: dict[str, dict] = {}
@@ -115,28 +122,19 @@ def run_night(config, sampler: RssSampler, batch_records: int) -> dict:
         con = build.open()
         run_id = new_run_id()
         start_run(con, run_id, str(config.path))
+    lock = threading.Lock()
+    if concurrent:
+        with _stage(stages, sampler, "pull (all sources at once)"):
+            with ThreadPoolExecutor(len(config.sources)) as pool:
+                runs = list(pool.map(lambda spec: _pull_source(con, lock, spec, now, batch_records), config.sources))
+    else:
+        runs = []
+        for spec in config.sources:
+            sampler.enter(f"pull:{spec.name}")
+            runs.append(_pull_source(con, lock, spec, now, batch_records))
     outcomes = []
-    for spec in config.sources:
-        outcome, t0, c0 = SourceOutcome(spec.name), time.perf_counter(), cpu_seconds()
-        sampler.enter(f"pull:{spec.name}")
-        checkpoint, timer, repos = {}, _LoadTimer(con, now), 0
-        batcher = PageBatcher(timer.load, batch_records)
-        for page in pull_function(spec.kind)(spec.settings, read_state(con, spec.name)):
-            batcher.add(page.records, page.seen)
-            outcome.pages += 1
-            repos += sum(isinstance(r, GithubRepo) for r in page.records)
-            checkpoint.update(page.checkpoint)
-        batcher.flush()
-        outcome.records, load_seconds = timer.records, timer.seconds
-        save_state(con, spec.name, checkpoint)
-        outcome.status = "success"
-        total = time.perf_counter() - t0
-        stages[f"pull:{spec.name}"] = {"seconds": total, "cpu_seconds": cpu_seconds() - c0,
-                                       "fetch_parse_seconds": total - load_seconds,
-                                       "load_seconds": load_seconds, "records": outcome.records,
-                                       "pages": outcome.pages, "loads": timer.loads}
-        if spec.kind == "github":
-            stages[f"pull:{spec.name}"]["repos_crawled"] = repos
+    for outcome, figures in runs:
+        stages[f"pull:{outcome.source}"] = figures
         outcomes.append(outcome)
     with _stage(stages, sampler, "resolve"):
         for outcome in outcomes:
@@ -150,19 +148,52 @@ def run_night(config, sampler: RssSampler, batch_records: int) -> dict:
     return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, "stages": stages}
 
 
-class _LoadTimer:
-    """``load_page`` with the time spent in it, the records and the number of loads."""
+def _pull_source(con, lock: threading.Lock, spec, now: datetime, batch_records: int):
+    """One source pulled and loaded (its loads hold ``lock``); its outcome and figures.
+    CPU is this thread's own (``time.thread_time``)."""
+    from flows.nightly import PageBatcher
+    from flows.wiring import pull_function
+    from sources.records import GithubRepo
+    from warehouse.runs import SourceOutcome
+    from warehouse.state import read_state, save_state
 
-    def __init__(self, con, now: datetime) -> None:
-        self.con, self.now = con, now
+    outcome, t0, c0 = SourceOutcome(spec.name), time.perf_counter(), time.thread_time()
+    checkpoint, timer, repos = {}, _LoadTimer(con, now, lock), 0
+    batcher = PageBatcher(timer.load, batch_records)
+    with lock, contextlib.closing(con.cursor()) as cursor:
+        state = read_state(cursor, spec.name)
+    for page in pull_function(spec.kind)(spec.settings, state):
+        batcher.add(page.records, page.seen)
+        outcome.pages += 1
+        repos += sum(isinstance(r, GithubRepo) for r in page.records)
+        checkpoint.update(page.checkpoint)
+    batcher.flush()
+    with lock, contextlib.closing(con.cursor()) as cursor:
+        save_state(cursor, spec.name, checkpoint)
+    outcome.records, outcome.status = timer.records, "success"
+    total = time.perf_counter() - t0
+    figures = {"seconds": total, "cpu_seconds": time.thread_time() - c0,  # its own thread: not its request workers "fetch_parse_seconds": total - timer.seconds,
+               "load_seconds": timer.seconds, "records": outcome.records, "pages": outcome.pages, "loads": timer.loads}
+    if spec.kind == "github":
+        figures["repos_crawled"] = repos
+    return outcome, figures
+
+
+class _LoadTimer:
+    """``load_page`` (one at a time, under ``lock``) with the time spent in it, the records and the number of loads."""
+
+    def __init__(self, con, now: datetime, lock: threading.Lock) -> None:
+        self.con, self.now, self.lock = con, now, lock
         self.seconds, self.records, self.loads = 0.0, 0, 0
 
     def load(self, records: list, seen: dict | None = None) -> int:
         from warehouse import load_page
 
-        t0 = time.perf_counter()
-        load_page(self.con, records, now=self.now, seen=seen)
-        self.seconds += time.perf_counter() - t0
+        with self.lock:
+            t0 = time.perf_counter()
+            with contextlib.closing(self.con.cursor()) as cursor:
+                load_page(cursor, records, now=self.now, seen=seen)
+            self.seconds += time.perf_counter() - t0
         self.records += len(records)
         self.loads += 1
         return len(records)
@@ -245,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR",
                         help="work in DIR and keep its warehouse after each night (night1.duckdb, night2.duckdb) "
                              "for profiling resolve and rank on it")
+    parser.add_argument("--sequential-sources", action="store_true",
+                        help="pull the sources one after another (each its own time and peak memory) instead of "
+                             "at once, as the flow does")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     quiet_logging()
@@ -262,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   world {hello['world']} ({hello['new_papers']} night-2 papers added) at {hello['base_url']}")
     print(f"   loads coalesce up to {batch_records} records; GitHub max_repos_per_org = 1000 "
           f"(world: {hello['world']['repos']} repositories)")
-    results = {"world": hello["world"], "new_papers": hello["new_papers"], "load_batch_records": batch_records}
+    results = {"world": hello["world"], "new_papers": hello["new_papers"], "load_batch_records": batch_records,
+               "sources": "one after another" if args.sequential_sources else "at once, as the flow runs them"}
+    print(f"   sources pulled {results['sources']}")
     with _workdir(args.keep) as tmp:
         config = load_config(write_config(Path(tmp), parent), db=Path(tmp) / "warehouse.duckdb")
         for night in (1, 2):
@@ -270,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             parent.recv()
             sampler = RssSampler().start()
             load = load_average()
-            result = run_night(config, sampler, batch_records)
+            result = run_night(config, sampler, batch_records, concurrent=not args.sequential_sources)
             peaks = sampler.stop()
             parent.send(("counts",))
             counts = {k: v for k, v in parent.recv().items() if ":" not in k}
