@@ -16,7 +16,12 @@ Compared, each on a fresh read-only connection to the published file
   ordered by score, no precomputed rank order);
 * also: the same score-ordered query on our rank-ordered table.
 
-  python benchmarks/bench_shortlist.py --people 1000000 --runs 25
+``--nights K`` then publishes K incremental nights the way an incremental
+rank does (`update_lead_rows`: 2% of persons re-scored, their rows deleted
+and appended, every rank and most `last_seen` values updated in place, so the
+table is no longer one sorted run) and times the same queries again.
+
+  python benchmarks/bench_shortlist.py --people 1000000 --runs 25 --nights 7
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from _common import load_average, median, print_header, quiet_logging, ratio, wr
 
 import duckdb  # noqa: E402
 
-from enrich.rank.sql_surface import LEAD_ROWS_DDL, create_views  # noqa: E402
+from enrich.rank.sql_surface import LEAD_ROWS_DDL, create_views, update_lead_rows  # noqa: E402
 from warehouse.connection import connect  # noqa: E402
 from warehouse.migrate import migrate  # noqa: E402
 
@@ -88,6 +93,48 @@ def build(path: Path, people: int) -> dict:
             "file_mb": round(path.stat().st_size / 1024 / 1024, 1)}
 
 
+NIGHT_SQL = {
+    # 2% of persons (a different 2% each night) get a new score in every role
+    "_bn_dirty": '''SELECT DISTINCT "person_id" FROM "lead_rows" WHERE hash("person_id", ?) % 50 = 0''',
+    "_bn_scores": '''
+SELECT l."role", l."person_id",
+       CASE WHEN d."person_id" IS NULL THEN l."score" ELSE hash(l."person_id", l."role", ?) % 1000000 / 1000000.0 * 3
+       END AS "score", d."person_id" IS NOT NULL AS "dirty"
+FROM "lead_rows" l LEFT JOIN "_bn_dirty" d USING ("person_id")''',
+    # the final ranks and display columns; last_seen moves for 80% of persons
+    "_bn_keys": '''
+SELECT s."role", s."person_id",
+       row_number() OVER (PARTITION BY s."role" ORDER BY s."score" DESC, s."person_id") AS "rank",
+       l."name", l."sources", l."first_seen",
+       l."last_seen" + CASE WHEN hash(s."person_id", ?) % 5 = 0 THEN INTERVAL 0 DAY ELSE INTERVAL 1 DAY END
+           AS "last_seen", l."location", l."affiliation"
+FROM "_bn_scores" s JOIN "lead_rows" l USING ("role", "person_id")''',
+    "_bn_staged": '''
+SELECT l.* REPLACE (s."score" AS "score")
+FROM "lead_rows" l JOIN "_bn_scores" s USING ("role", "person_id") WHERE s."dirty"''',
+}
+
+
+def incremental_nights(path: Path, nights: int) -> dict:
+    """Publish ``nights`` incremental nights into `lead_rows` with the code an
+    incremental rank uses; returns the seconds the publishing took."""
+    con = connect(path)
+    seconds = []
+    try:
+        for night in range(1, nights + 1):
+            for table, sql in NIGHT_SQL.items():
+                con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {sql}', [night] * sql.count("?"))
+            started = time.perf_counter()
+            con.execute("BEGIN TRANSACTION")
+            update_lead_rows(con, dirty="_bn_dirty", staged="_bn_staged", keys="_bn_keys")
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            seconds.append(time.perf_counter() - started)
+    finally:
+        con.close()
+    return {"nights": nights, "publish_seconds": seconds}
+
+
 def timed(path: Path, sql: str, params: list, runs: int) -> dict:
     """First run (cold connection) and the median of ``runs`` more, in ms."""
     con = duckdb.connect(str(path), read_only=True, config={"autoinstall_known_extensions": False})
@@ -102,11 +149,32 @@ def timed(path: Path, sql: str, params: list, runs: int) -> dict:
     return {"first_ms": times[0], "median_ms": median(times[1:]), "max_ms": max(times[1:]), "rows": len(rows)}
 
 
+def measure(path: Path, args: argparse.Namespace) -> dict:
+    results = {}
+    for role in ROLES:
+        ours = timed(path, 'SELECT * FROM shortlist(?, ?)', [role, args.n], args.runs)
+        base = timed(path, 'SELECT * FROM "baseline_leads" WHERE "role" = ? ORDER BY "score" DESC LIMIT ?',
+                     [role, args.n], args.runs)
+        by_score = timed(path, 'SELECT * FROM "leads" WHERE "role" = ? ORDER BY "score" DESC LIMIT ?',
+                         [role, args.n], args.runs)
+        results[role] = {"ours": ours, "baseline_unsorted_scan": base, "leads_by_score": by_score,
+                         "faster_x": ratio(base["median_ms"], ours["median_ms"])}
+        print(f"   {role:20s} shortlist median {ours['median_ms']:6.1f} ms (first {ours['first_ms']:.0f}) | "
+              f"baseline scan by score {base['median_ms']:6.1f} ms | leads by score {by_score['median_ms']:6.1f} ms"
+              f" | {results[role]['faster_x']:.1f}x | load {load_average()}")
+    overall = median([r["ours"]["median_ms"] for r in results.values()])
+    print(f"   median over roles: shortlist {overall:.1f} ms vs baseline "
+          f"{median([r['baseline_unsorted_scan']['median_ms'] for r in results.values()]):.1f} ms")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--nights", type=int, default=0,
+                        help="then publish this many incremental nights and time again")
     parser.add_argument("--db", help="keep the built warehouse here (default: a temp dir)")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
@@ -116,21 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.db) if args.db else Path(tmp) / "shortlist.duckdb"
         built = build(path, args.people)
         print(f"   built {built['rows']} lead rows in {built['build_seconds']:.0f} s ({built['file_mb']} MB)")
-        results = {}
-        for role in ROLES:
-            ours = timed(path, 'SELECT * FROM shortlist(?, ?)', [role, args.n], args.runs)
-            base = timed(path, 'SELECT * FROM "baseline_leads" WHERE "role" = ? ORDER BY "score" DESC LIMIT ?',
-                         [role, args.n], args.runs)
-            by_score = timed(path, 'SELECT * FROM "leads" WHERE "role" = ? ORDER BY "score" DESC LIMIT ?',
-                             [role, args.n], args.runs)
-            results[role] = {"ours": ours, "baseline_unsorted_scan": base, "leads_by_score": by_score,
-                             "faster_x": ratio(base["median_ms"], ours["median_ms"])}
-            print(f"   {role:20s} shortlist median {ours['median_ms']:6.1f} ms (first {ours['first_ms']:.0f}) | "
-                  f"baseline scan by score {base['median_ms']:6.1f} ms | leads by score {by_score['median_ms']:6.1f} ms"
-                  f" | {results[role]['faster_x']:.1f}x | load {load_average()}")
-        overall = median([r["ours"]["median_ms"] for r in results.values()])
-        print(f"   median over roles: shortlist {overall:.1f} ms vs baseline "
-              f"{median([r['baseline_unsorted_scan']['median_ms'] for r in results.values()]):.1f} ms")
+        results = measure(path, args)
+        if args.nights:
+            nights = incremental_nights(path, args.nights)
+            print(f"   {args.nights} incremental nights published in "
+                  + ", ".join(f"{t:.1f}" for t in nights["publish_seconds"]) + " s")
+            results = {"sorted": results, "after_nights": measure(path, args), **nights}
     write_json(args.json, {"machine": info, "people": args.people, "runs": args.runs, "build": built,
                            "results": results})
     return 0

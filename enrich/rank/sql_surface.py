@@ -123,3 +123,60 @@ def rewrite_lead_rows(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
     run(con, 'DROP TABLE "lead_rows"')
     run(con, 'ALTER TABLE "_rk_lead_rows_next" RENAME TO "lead_rows"')
     create_views(con)
+
+
+
+DISPLAY_COLUMNS = ("name", "first_seen", "last_seen", "location", "affiliation")
+
+
+def update_lead_rows(con: duckdb.DuckDBPyConnection, *, dirty: str, staged: str, keys: str) -> None:
+    """Incremental publish, in place: delete the lead rows of the persons in
+    temp table ``dirty`` (person_id), append their ``staged`` rows, then set
+    every row's `rank` and display columns from ``keys`` (role, person_id,
+    rank, name, sources, first_seen, last_seen, location, affiliation) where
+    they differ.  Table names come from this package, never user input.
+
+    Why not rewrite the sorted table: writing the wide rows (explanation,
+    evidence structs) costs seconds even when only 2% of them changed,
+    while ranks shift for almost everyone whenever one person moves.  Ranks
+    of the unchanged persons keep their relative order, so the stored order
+    stays (role, rank) apart from the appended rows, and `shortlist`'s top-n
+    still prunes by zone maps (benchmarks/bench_shortlist.py --nights).
+    A full run rewrites the table sorted (`write_lead_rows`)."""
+    run(con, f'DELETE FROM "lead_rows" WHERE "person_id" IN (SELECT "person_id" FROM temp."{dirty}")')
+    run(con, f'''
+INSERT INTO "lead_rows"
+SELECT s.* REPLACE (k."rank" AS "rank")
+FROM temp."{staged}" s JOIN temp."{keys}" k ON k."role" = s."role" AND k."person_id" = s."person_id"
+ORDER BY s."role", k."rank"''')
+    _refresh_lead_columns(con, keys)
+
+
+def _refresh_lead_columns(con: duckdb.DuckDBPyConnection, keys: str) -> None:
+    """Rank and display columns from ``keys``, only on rows where they differ.
+
+    One join finds the rows (by rowid) and which group of columns changed;
+    each UPDATE then writes only its columns, since DuckDB's cost is per
+    column written: `rank` and `last_seen` move for most rows every night,
+    the other display columns for a few, and `sources`, a list, is updated
+    apart because DuckDB rewrites a whole row (delete + insert) to update a
+    list column, which must only happen to the few rows whose list changed."""
+    groups = {"hot": ("rank", "last_seen"), "cold": ("name", "first_seen", "location", "affiliation"),
+              "list": ("sources",)}
+    flags = ", ".join(f'({" OR ".join(f"l.{_q(c)} IS DISTINCT FROM k.{_q(c)}" for c in cols)}) AS "{group}"'
+                      for group, cols in groups.items())
+    run(con, f'''
+CREATE OR REPLACE TEMP TABLE "_rk_lead_changes" AS
+SELECT * FROM (
+    SELECT l."rowid" AS "row", {", ".join(f"k.{_q(c)}" for cols in groups.values() for c in cols)}, {flags}
+    FROM "lead_rows" l JOIN temp."{keys}" k ON l."role" = k."role" AND l."person_id" = k."person_id"
+) WHERE "hot" OR "cold" OR "list"''')
+    for group, cols in groups.items():
+        sets = ", ".join(f"{_q(c)} = c.{_q(c)}" for c in cols)
+        run(con, f'UPDATE "lead_rows" SET {sets} FROM "_rk_lead_changes" c '
+                 f'WHERE "lead_rows"."rowid" = c."row" AND c."{group}"')
+    run(con, 'DROP TABLE temp."_rk_lead_changes"')
+
+
+def _q(column: str) -> str:
+    return f'"{column}"'
