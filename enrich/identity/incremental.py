@@ -206,23 +206,30 @@ WHERE ("source_kind" = 'github' AND lower("source_key") IN (SELECT "v" FROM "_ir
 
 def _login_neighbours(con: duckdb.DuckDBPyConnection) -> None:
     """A GitHub user known only by a login and the names that login spells
-    (steps._login_candidates), in both directions."""
+    (steps._login_candidates), in both directions.
+
+    Equi-joins on the unnested forms: ``list_has_any`` of each row's forms
+    against the list of every changed name's forms compared each row with
+    thousands of strings (5 s of a 20 s incremental night at 100k people)."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_dforms" AS
+SELECT DISTINCT unnest("ir_name_keys"("raw_tokens")) AS "f" FROM "_ir_dnames"
+WHERE "has_real_name" AND len("raw_tokens") >= 2''')
     run(con, '''
 INSERT INTO "_ir_near"
-WITH forms AS (
-    SELECT unnest("ir_name_keys"("raw_tokens")) AS "f" FROM "_ir_dnames"
-    WHERE "has_real_name" AND len("raw_tokens") >= 2
-)
-SELECT "identity_id" FROM "_ir_names"
-WHERE "login_only" IS NOT NULL
-  AND list_has_any("ir_login_forms"("login_only"), (SELECT coalesce(list("f"), []) FROM forms))''')
+SELECT DISTINCT n."identity_id"
+FROM (SELECT "identity_id", unnest("ir_login_forms"("login_only")) AS "f" FROM "_ir_names"
+      WHERE "login_only" IS NOT NULL) n
+JOIN "_ir_dforms" d USING ("f")''')
     if con.execute('SELECT count(*) FROM "_ir_dnames" WHERE "login_only" IS NOT NULL').fetchone()[0]:
         run(con, '''
 INSERT INTO "_ir_near"
-WITH forms AS (SELECT unnest("ir_login_forms"("login_only")) AS "f" FROM "_ir_dnames" WHERE "login_only" IS NOT NULL)
-SELECT "identity_id" FROM "_ir_names"
-WHERE "has_real_name" AND len("raw_tokens") >= 2
-  AND list_has_any("ir_name_keys"("raw_tokens"), (SELECT coalesce(list("f"), []) FROM forms))''')
+WITH forms AS (SELECT DISTINCT unnest("ir_login_forms"("login_only")) AS "f" FROM "_ir_dnames"
+               WHERE "login_only" IS NOT NULL)
+SELECT DISTINCT n."identity_id"
+FROM (SELECT "identity_id", unnest("ir_name_keys"("raw_tokens")) AS "f" FROM "_ir_names"
+      WHERE "has_real_name" AND len("raw_tokens") >= 2) n
+JOIN forms USING ("f")''')
 
 
 # Same-title pairs need the title on one work per source; a title on more
