@@ -271,7 +271,7 @@ SELECT c."ca", c."cb", c."best",
             WHEN "ir_affils_agree"(pa."affils", pb."affils") THEN 6 ELSE -8 END AS "w_affil",
        list_filter(list_intersect(coalesce(pa."topics", []), coalesce(pb."topics", [])),
                    lambda t: "ir_field"(t) IS NULL) AS "shared_topics",
-       list_intersect(coalesce(pa."common_topics", []), coalesce(pb."common_topics", [])) AS "shared_common",
+       pa."common_topics" AS "common_a", pb."common_topics" AS "common_b",
        list_has_any(coalesce(pa."fields", []), coalesce(pb."fields", [])) AS "same_field",
        len(list_intersect(coalesce(pa."categories", []), coalesce(pb."categories", []))) AS "shared_categories",
        len(coalesce(pa."fields", [])) > 0 AND len(coalesce(pb."fields", [])) > 0
@@ -301,18 +301,22 @@ w1 AS (
                          WHEN len("shared_topics") = 1 THEN 3 ELSE 0 END
                     + CASE WHEN "shared_categories" >= 2 THEN 4 WHEN "shared_categories" = 1 THEN 3
                            WHEN "same_field" THEN 2
-                           WHEN len("shared_topics") = 0 AND len("shared_common") > 0 THEN 2 ELSE 0 END
+                           WHEN len("shared_topics") = 0 AND list_has_any("common_a", "common_b") THEN 2
+                           ELSE 0 END
                     ) AS "w_topic",
            CASE WHEN "field_conflict" THEN -10 ELSE 0 END AS "w_field",
            CASE WHEN "shared_coauthors" > 0 THEN 6 ELSE 0 END AS "w_coauthor",
            CASE WHEN "same_location" THEN 2 ELSE 0 END AS "w_location"
     FROM w0),
 w2 AS (SELECT * REPLACE (CASE WHEN "w_affil" < 0 OR "w_field" < 0 THEN 0 ELSE "w_rare" END AS "w_rare") FROM w1),
-w AS (SELECT *, "w_name" + "w_tf" + "w_rare" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
-                AS "weight" FROM w2)
+w3 AS (SELECT *, "w_name" + "w_tf" + "w_rare" + "w_affil" + "w_topic" + "w_field" + "w_coauthor" + "w_location"
+                 AS "weight" FROM w2),
+w AS (SELECT *, "weight" >= ? AND ("w_affil" > 0 OR "w_topic" > 0 OR "w_coauthor" > 0 OR "w_location" > 0
+                                   OR ("w_rare" > 0 AND "w_affil" = 0 AND "w_field" = 0 AND "w_name" > 0))
+                AS "accepted" FROM w3)
 SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."ca", w."cb", w."weight", w."w_tf", w."w_rare",
        least(0.98, 1.0 / (1.0 + pow(2.0, -(w."weight" - ?)))) AS "confidence",
-       concat_ws('; ',
+       CASE WHEN w."accepted" THEN concat_ws('; ',   -- only accepted pairs are read for their reason
            'cluster profiles: names ''' || w."best".name_a || ''' ~ ''' || w."best".name_b
                || ''' (level ' || w."best".level || ')',
            CASE WHEN w."w_affil" > 0 THEN 'affiliations ' || array_to_string(w."affils_a"[1:3], ', ')
@@ -322,16 +326,15 @@ SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."ca", w."cb", w
                 END,
            CASE WHEN w."shared_categories" > 0 THEN w."shared_categories" || ' shared categories'
                 WHEN w."same_field" THEN 'same research field'
-                WHEN len(w."shared_topics") = 0 AND len(w."shared_common") > 0
-                THEN 'common topics (' || array_to_string(w."shared_common"[1:3], ', ') || ')' END,
+                WHEN len(w."shared_topics") = 0 AND list_has_any(w."common_a", w."common_b")
+                THEN 'common topics (' || array_to_string(list_intersect(w."common_a", w."common_b")[1:3], ', ')
+                     || ')' END,
            CASE WHEN w."w_coauthor" > 0 THEN w."shared_coauthors" || ' shared co-authors' END,
            CASE WHEN w."w_location" > 0 THEN 'same location' END,
            CASE WHEN w."w_rare" > 0 THEN 'uncommon full name, held by at most three records' END,
-           'weight ' || round(w."weight", 1)) AS "reason",
-       w."weight" >= ? AND (w."w_affil" > 0 OR w."w_topic" > 0 OR w."w_coauthor" > 0 OR w."w_location" > 0
-                             OR (w."w_rare" > 0 AND w."w_affil" = 0 AND w."w_field" = 0 AND w."w_name" > 0))
-           AS "accepted"
-FROM w""", [p.prior_weight, p.accept_weight])
+           'weight ' || round(w."weight", 1)) END AS "reason",
+       w."accepted"
+FROM w""", [p.accept_weight, p.prior_weight])
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_cpairs" AS SELECT * FROM "_ir_cscored" WHERE "accepted"')
 
 
@@ -371,17 +374,17 @@ class _Separation:
     checked conservatively (exact strings, token containment): any doubt
     defers the merge to the next round.
 
-    Profiles become sets lazily: only a cluster's second merge in a round
-    needs them, and building a million sets up front cost more than the
-    whole check."""
+    A root merged this round carries the union of its groups' signals as
+    sets, grown at each merge (a prolific author joining fifty groups in
+    one round would otherwise re-union all of them at every check); a group
+    not merged yet is read straight from its profile row."""
 
-    _EMPTY = (frozenset(), frozenset(), frozenset())
+    _EMPTY = ((), (), ())
 
     def __init__(self, table: pa.Table):
         self.row = {cid: i for i, cid in enumerate(table.column("cid").to_pylist())}
         self.columns = [table.column(name).to_pylist() for name in ("full_names", "affils", "fields")]
-        self.cache: dict[str, tuple[frozenset, frozenset, frozenset]] = {}
-        self.merged_now: dict[str, list[str]] = {}   # root -> the groups (cluster ids) it joined this round
+        self.merged_now: dict[str, tuple[set, set, set]] = {}   # root merged this round -> its signals
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> "_Separation":
@@ -389,31 +392,34 @@ class _Separation:
 SELECT p."cid", p."full_names", p."affils", p."fields" FROM "_ir_cprof" p
 WHERE p."cid" IN (SELECT "ca" FROM "_ir_cpairs" UNION SELECT "cb" FROM "_ir_cpairs")''').to_arrow_table())
 
-    def _profile(self, cid: str) -> tuple[frozenset, frozenset, frozenset]:
-        if cid not in self.cache:
-            i = self.row.get(cid)
-            self.cache[cid] = self._EMPTY if i is None else tuple(
-                frozenset(column[i] or ()) for column in self.columns)
-        return self.cache[cid]
+    def _profile(self, cid: str) -> tuple:
+        i = self.row.get(cid)
+        return self._EMPTY if i is None else tuple(column[i] or () for column in self.columns)
 
-    def _signals(self, root: str, cid: str) -> tuple[set, set, set]:
-        names, affils, fields = set(), set(), set()
-        for group in self.merged_now.get(root, [cid]):
-            n, a, f = self._profile(group)
-            names |= n
-            affils |= a
-            fields |= f
-        return names, affils, fields
+    def _signals(self, root: str, cid: str) -> tuple:
+        merged = self.merged_now.get(root)
+        return merged if merged is not None else self._profile(cid)
 
     def allows(self, ra: str, rb: str, ca: str, cb: str) -> bool:
         if ra not in self.merged_now and rb not in self.merged_now:
             return True   # both as scored: the pair's own weight decided
         (na, aa, fa), (nb, ab, fb) = self._signals(ra, ca), self._signals(rb, cb)
-        return not (_names_conflict(na, nb) or _affils_disagree(aa, ab) or (fa and fb and not fa & fb))
+        return not (_names_conflict(na, nb) or _affils_disagree(aa, ab)
+                    or (fa and fb and not set(fa).intersection(fb)))
 
     def joined(self, ra: str, rb: str, root: str, ca: str, cb: str) -> None:
-        groups = self.merged_now.pop(ra, [ca]) + self.merged_now.pop(rb, [cb])
-        self.merged_now[root] = groups
+        sa, sb = self.merged_now.pop(ra, None), self.merged_now.pop(rb, None)
+        if sa is None and sb is None:
+            merged = tuple(set(x) for x in self._profile(ca))
+            other = self._profile(cb)
+        elif sa is None or sb is None:
+            merged = sa if sa is not None else sb
+            other = self._profile(ca if sa is None else cb)
+        else:
+            merged, other = (sa, sb) if len(sa[0]) + len(sa[1]) >= len(sb[0]) + len(sb[1]) else (sb, sa)
+        for mine, theirs in zip(merged, other):
+            mine.update(theirs)
+        self.merged_now[root] = merged
 
 
 def _names_conflict(xs, ys) -> bool:
