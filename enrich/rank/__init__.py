@@ -34,7 +34,7 @@ __all__ = ["rank", "RankStats", "load_profiles", "Profiles"]
 
 _TEMP_TABLES = ("_rk_ev", "_rk_counts", "_rk_weights", "_rk_roles", "_rk_labels", "_rk_phrases",
                 "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan", "_rk_idn", "_rk_fp", "_rk_dirty",
-                "_rk_pf", "_rk_fe", "_rk_rs", "_rk_lr", "_rk_lead_keys", "_rk_lead_changes")
+                "_rk_pf", "_rk_fe", "_rk_rs", "_rk_lr", "_rk_lead_keys", "_rk_lead_changes", "_rk_lead_head")
 
 
 @dataclass(frozen=True)
