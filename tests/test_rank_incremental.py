@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 import enrich.rank.scoring as scoring
+import enrich.rank.sql_surface as sql_surface
 from enrich.rank import rank
 from enrich.rank.features import reference_date
 from enrich.rank.hits import HITS_DDL, PROFILE_DDL
@@ -93,6 +94,14 @@ def assert_same_as_cold_run(con: duckdb.DuckDBPyConnection, profiles=None, now: 
     for table in want:
         assert got[table] == want[table], table
     assert want["feature_evidence"] and want["lead_rows"]
+
+
+@pytest.fixture(autouse=True)
+def small_lead_head(monkeypatch):
+    """An incremental night rewrites each role's best HEAD_ROWS lead rows and
+    updates the others in place; with 30 people the default would put every
+    row in the head, so the tests use a head of 4 to exercise both."""
+    monkeypatch.setattr(sql_surface, "HEAD_ROWS", 4)
 
 
 @pytest.fixture()
@@ -327,6 +336,21 @@ def test_changed_profiles_or_full_recompute_everyone(warm):
     assert not stats.incremental and stats.scanned_rows == 0
     assert_same_as_cold_run(warm, profiles=changed)
     assert not rank(warm, profiles=changed, now=NOW, full=True).incremental
+
+
+def test_several_incremental_nights_in_a_row_match_a_full_run_each(warm):
+    """Lead rows updated in place night after night (ranks shifting, rows moving
+    in and out of the rewritten head, new last_seen) still equal a cold run."""
+    rng = random.Random(23)
+    for night, person in enumerate((9, 2, 17)):
+        row = _evidence_row(rng, person, 9500 + night)
+        warm.execute('INSERT INTO "evidence" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                     row[:5] + ("Kubernetes serving platform with evaluation and Terraform",) + row[6:])
+        warm.execute('UPDATE "identities" SET "last_seen" = "last_seen" + INTERVAL (?) DAY, "affiliation" = ? '
+                     'WHERE "person_id" IN (\'p3\', \'p25\')', [night + 1, f"Lab {night}"])
+        stats = rank(warm, now=NOW)
+        assert stats.incremental and stats.recomputed_people == 1
+        assert_same_as_cold_run(warm)
 
 
 def test_a_night_of_many_changes_matches_a_full_run(warm):

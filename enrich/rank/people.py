@@ -164,10 +164,14 @@ def publish(con: duckdb.DuckDBPyConnection, the_plan: Plan, profiles: Profiles, 
     """Write the staged rows into the output tables and save the state."""
     if the_plan.full:
         _replace_all(con)
+        run(con, 'DELETE FROM "rank_people"')
+        run(con, 'INSERT INTO "rank_people" SELECT "person_id", "fingerprint" FROM "_rk_fp"')
     else:
         _replace_dirty(con)
-    run(con, 'DELETE FROM "rank_people"')
-    run(con, 'INSERT INTO "rank_people" SELECT "person_id", "fingerprint" FROM "_rk_fp"')
+        # only the dirty persons' fingerprints changed (or are new, or gone)
+        run(con, 'DELETE FROM "rank_people" WHERE "person_id" IN (SELECT "person_id" FROM "_rk_dirty")')
+        run(con, 'INSERT INTO "rank_people" SELECT "person_id", "fingerprint" FROM "_rk_fp" '
+                 'WHERE "person_id" IN (SELECT "person_id" FROM "_rk_dirty" WHERE "present")')
     run(con, 'DELETE FROM "rank_people_state"')
     run(con, 'INSERT INTO "rank_people_state" VALUES (?::DATE, ?, current_timestamp)',
         [reference, profile_fingerprint(profiles)])

@@ -111,21 +111,6 @@ def write_lead_rows(con: duckdb.DuckDBPyConnection, source: str) -> None:
     create_views(con)
 
 
-def rewrite_lead_rows(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
-    """Replace `lead_rows` by ``select_sql`` (built in this package from
-    fixed identifiers; it may read the current `lead_rows`), stored sorted by
-    (role, rank).  Written once into a new table that then takes the name:
-    a rewrite commits far faster than updating rank and display columns of
-    most rows in place, and keeps the sort `shortlist` relies on."""
-    run(con, 'DROP TABLE IF EXISTS "_rk_lead_rows_next"')
-    run(con, LEAD_ROWS_DDL.replace('"lead_rows"', '"_rk_lead_rows_next"'))
-    run(con, f'INSERT INTO "_rk_lead_rows_next" SELECT * FROM ({select_sql}) ORDER BY "role", "rank"')
-    run(con, 'DROP TABLE "lead_rows"')
-    run(con, 'ALTER TABLE "_rk_lead_rows_next" RENAME TO "lead_rows"')
-    create_views(con)
-
-
-
 DISPLAY_COLUMNS = ("name", "first_seen", "last_seen", "location", "affiliation")
 
 # Per role, the best-ranked rows an incremental publish rewrites together in
@@ -153,46 +138,46 @@ def update_lead_rows(con: duckdb.DuckDBPyConnection, *, dirty: str, staged: str,
     (benchmarks/bench_shortlist.py --nights).  A full run rewrites the whole
     table sorted (`write_lead_rows`)."""
     run(con, f'DELETE FROM "lead_rows" WHERE "person_id" IN (SELECT "person_id" FROM temp."{dirty}")')
-    run(con, f'''
-CREATE OR REPLACE TEMP TABLE "_rk_lead_head" AS
-SELECT l."rowid" AS "row", l.*
-FROM "lead_rows" l JOIN temp."{keys}" k ON k."role" = l."role" AND k."person_id" = l."person_id"
-WHERE k."rank" <= ?''', [HEAD_ROWS])
-    run(con, 'DELETE FROM "lead_rows" WHERE "rowid" IN (SELECT "row" FROM "_rk_lead_head")')
+    _lead_changes(con, keys)
+    head = 'SELECT "row" FROM "_rk_lead_changes" WHERE "head"'
+    run(con, f'CREATE OR REPLACE TEMP TABLE "_rk_lead_head" AS SELECT * FROM "lead_rows" WHERE "rowid" IN ({head})')
+    run(con, f'DELETE FROM "lead_rows" WHERE "rowid" IN ({head})')
+    fresh = ", ".join(f'k.{_q(c)} AS {_q(c)}' for c in ("rank", "sources") + DISPLAY_COLUMNS)
     run(con, f'''
 INSERT INTO "lead_rows"
-SELECT s.* REPLACE (k."rank" AS "rank")
-FROM (SELECT * EXCLUDE ("row") FROM "_rk_lead_head" UNION ALL BY NAME SELECT * FROM temp."{staged}") s
+SELECT s.* REPLACE ({fresh})
+FROM (SELECT * FROM "_rk_lead_head" UNION ALL SELECT * FROM temp."{staged}") s
 JOIN temp."{keys}" k ON k."role" = s."role" AND k."person_id" = s."person_id"
 ORDER BY k."rank" > ?, s."role", k."rank"''', [HEAD_ROWS])
-    run(con, 'DROP TABLE temp."_rk_lead_head"')
-    _refresh_lead_columns(con, keys)
+    for group, cols in _COLUMN_GROUPS.items():
+        sets = ", ".join(f"{_q(c)} = c.{_q(c)}" for c in cols)
+        run(con, f'UPDATE "lead_rows" SET {sets} FROM "_rk_lead_changes" c '
+                 f'WHERE "lead_rows"."rowid" = c."row" AND c."{group}" AND NOT c."head"')
 
 
-def _refresh_lead_columns(con: duckdb.DuckDBPyConnection, keys: str) -> None:
-    """Rank and display columns from ``keys``, only on rows where they differ.
+# Rank and display columns, by how often an incremental night changes them:
+# `rank` and `last_seen` for most rows, the others for a few.  DuckDB's cost
+# is per column written, and it rewrites a whole row (delete + insert) to
+# update a list column such as `sources`: that must only happen to the few
+# rows whose list changed.
+_COLUMN_GROUPS = {"hot": ("rank", "last_seen"), "cold": ("name", "first_seen", "location", "affiliation"),
+                  "list": ("sources",)}
 
-    One join finds the rows (by rowid) and which group of columns changed;
-    each UPDATE then writes only its columns, since DuckDB's cost is per
-    column written: `rank` and `last_seen` move for most rows every night,
-    the other display columns for a few, and `sources`, a list, is updated
-    apart because DuckDB rewrites a whole row (delete + insert) to update a
-    list column, which must only happen to the few rows whose list changed."""
-    groups = {"hot": ("rank", "last_seen"), "cold": ("name", "first_seen", "location", "affiliation"),
-              "list": ("sources",)}
+
+def _lead_changes(con: duckdb.DuckDBPyConnection, keys: str) -> None:
+    """`_rk_lead_changes`: the rowid of every lead row that is in its role's
+    head (final rank <= HEAD_ROWS) or whose rank or display columns differ
+    from ``keys``, with the fresh values and which column group changed;
+    one join for all the updates."""
     flags = ", ".join(f'({" OR ".join(f"l.{_q(c)} IS DISTINCT FROM k.{_q(c)}" for c in cols)}) AS "{group}"'
-                      for group, cols in groups.items())
+                      for group, cols in _COLUMN_GROUPS.items())
+    fresh = ", ".join(f"k.{_q(c)}" for cols in _COLUMN_GROUPS.values() for c in cols)
     run(con, f'''
 CREATE OR REPLACE TEMP TABLE "_rk_lead_changes" AS
 SELECT * FROM (
-    SELECT l."rowid" AS "row", {", ".join(f"k.{_q(c)}" for cols in groups.values() for c in cols)}, {flags}
+    SELECT l."rowid" AS "row", k."rank" <= ? AS "head", {fresh}, {flags}
     FROM "lead_rows" l JOIN temp."{keys}" k ON l."role" = k."role" AND l."person_id" = k."person_id"
-) WHERE "hot" OR "cold" OR "list"''')
-    for group, cols in groups.items():
-        sets = ", ".join(f"{_q(c)} = c.{_q(c)}" for c in cols)
-        run(con, f'UPDATE "lead_rows" SET {sets} FROM "_rk_lead_changes" c '
-                 f'WHERE "lead_rows"."rowid" = c."row" AND c."{group}"')
-    run(con, 'DROP TABLE temp."_rk_lead_changes"')
+) WHERE "head" OR "hot" OR "cold" OR "list"''', [HEAD_ROWS])
 
 
 def _q(column: str) -> str:
