@@ -172,7 +172,8 @@ def _pull_source(con, lock: threading.Lock, spec, now: datetime, batch_records: 
         save_state(cursor, spec.name, checkpoint)
     outcome.records, outcome.status = timer.records, "success"
     total = time.perf_counter() - t0
-    figures = {"seconds": total, "cpu_seconds": time.thread_time() - c0,  # its own thread: not its request workers "fetch_parse_seconds": total - timer.seconds,
+    figures = {"seconds": total, "cpu_seconds": time.thread_time() - c0,  # this thread's: not its request workers
+               "fetch_parse_seconds": total - timer.seconds,
                "load_seconds": timer.seconds, "records": outcome.records, "pages": outcome.pages, "loads": timer.loads}
     if spec.kind == "github":
         figures["repos_crawled"] = repos
@@ -281,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                              "at once, as the flow does")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)   # each night's figures as soon as it ends, also into a file
     quiet_logging()
     info = print_header(f"nightly pipeline at {args.people} people, then an incremental night", argv)
     from flows.config import load_config
