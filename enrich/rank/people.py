@@ -205,14 +205,19 @@ def _lead_keys(con: duckdb.DuckDBPyConnection) -> None:
     within the role, ties by person_id: the order score_roles uses), and the
     display columns a full run writes (`_rk_person` is built for everyone),
     with the `role_scores` row it came from (`rs_row`, `old_rank`)."""
+    # numbered over the narrow columns first: a window sorts every column it
+    # carries, so the display columns are joined after it (about 2x faster)
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_lead_keys" AS
-SELECT rs."role", rs."person_id",
-       row_number() OVER (PARTITION BY rs."role" ORDER BY rs."score" DESC, rs."person_id") AS "rank",
-       coalesce(p."name", rs."person_id") AS "name", coalesce(p."sources", []) AS "sources",
-       p."first_seen", p."last_seen", p."location", p."affiliation",
-       rs."rowid" AS "rs_row", rs."rank" AS "old_rank"
-FROM "role_scores" rs LEFT JOIN "_rk_person" p USING ("person_id")''')
+WITH ranked AS (
+    SELECT "role", "person_id", "rowid" AS "rs_row", "rank" AS "old_rank",
+           row_number() OVER (PARTITION BY "role" ORDER BY "score" DESC, "person_id") AS "rank"
+    FROM "role_scores"
+)
+SELECT r."role", r."person_id", r."rank", coalesce(p."name", r."person_id") AS "name",
+       coalesce(p."sources", []) AS "sources", p."first_seen", p."last_seen", p."location", p."affiliation",
+       r."rs_row", r."old_rank"
+FROM ranked r LEFT JOIN "_rk_person" p USING ("person_id")''')
 
 
 def _renumber_role_scores(con: duckdb.DuckDBPyConnection) -> None:
