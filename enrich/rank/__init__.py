@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["rank", "RankStats", "load_profiles", "Profiles"]
 
 _TEMP_TABLES = ("_rk_ev", "_rk_counts", "_rk_weights", "_rk_roles", "_rk_labels", "_rk_phrases",
-                "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan", "_rk_idn", "_rk_fp", "_rk_dirty",
+                "_rk_person", "_rk_lead_ev", "_rk_depth", "_rk_scan", "_rk_fp", "_rk_dirty",
                 "_rk_pf", "_rk_fe", "_rk_rs", "_rk_lr", "_rk_lead_keys", "_rk_lead_changes", "_rk_lead_head")
 
 
@@ -92,7 +92,6 @@ def _run_steps(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: da
     rows scanned, the plan: full or which persons)."""
     _features.snapshot_evidence(con, profiles, reference)
     scanned = _hits.refresh(con, profiles, full=full)
-    _people.snapshot_identities(con)
     _scoring.person_profiles(con)
     plan = _people.plan(con, profiles, reference, full=full)
     if not plan.full:

@@ -15,7 +15,10 @@ When the reference date and the profiles' fingerprint equal the stored ones,
 only persons whose fingerprint changed, who are new, or who vanished (merged
 away by identity resolution, forgotten) are recomputed: their rows in
 `person_features`, `feature_evidence`, `role_scores` and `lead_rows` are
-deleted and replaced, then every person's `rank` is renumbered.  Otherwise
+deleted and replaced, then every person's `rank` is renumbered and the lead
+rows' ranks and display columns are updated in place where they moved
+(sql_surface.update_lead_rows: the wide lead rows are never rewritten whole
+on such a night).  Otherwise
 (a new week, other profiles, another code or DuckDB version, `full=True`, or
 an output table missing) everything is recomputed.  Both give the same
 tables: a person's rows depend on nothing but the fingerprinted inputs.
@@ -84,16 +87,6 @@ def profile_fingerprint(profiles: Profiles) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def snapshot_identities(con: duckdb.DuckDBPyConnection) -> None:
-    """The `identities` columns ranking reads, once (the view is several joins)."""
-    run(con, '''
-CREATE OR REPLACE TEMP TABLE "_rk_idn" AS
-SELECT "identity_id", "person_id", "source", "source_kind", "name", "first_seen", "last_seen",
-       "location", "affiliation", "headline"
-FROM "identities"
-WHERE "person_id" IS NOT NULL''')
-
-
 def person_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """`_rk_fp(person_id, fingerprint)`: per person, a hash over its evidence
     rows (id, content fingerprint and every other field a step reads), the
@@ -114,13 +107,9 @@ WITH ev AS (
     SELECT "person_id", sum(hash("evidence_id", "fingerprint", "source", "url", "happened_on", "amount")) AS "h",
            count(*) AS "n"
     FROM "_rk_ev" GROUP BY "person_id"
-), idn AS (
-    SELECT "person_id", sum(hash("identity_id")) AS "h", count(*) AS "n"
-    FROM "_rk_idn" GROUP BY "person_id"
 )
-SELECT "person_id", hash(ev."h", ev."n", idn."h", idn."n", p."headline") AS "fingerprint"
-FROM ev FULL JOIN idn USING ("person_id")
-LEFT JOIN "_rk_person" p USING ("person_id")''')
+SELECT "person_id", hash(ev."h", ev."n", p."members_hash", p."members", p."headline") AS "fingerprint"
+FROM ev FULL JOIN "_rk_person" p USING ("person_id")''')
 
 
 def plan(con: duckdb.DuckDBPyConnection, profiles: Profiles, reference: datetime, *, full: bool) -> Plan:

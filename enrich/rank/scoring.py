@@ -102,10 +102,12 @@ LEFT JOIN cited c ON c."person_id" = pf."person_id" AND c."feature" = pf."featur
 
 def person_profiles(con: duckdb.DuckDBPyConnection) -> None:
     """Name, sources, dates, place and headline per person, from the
-    `identities` snapshot `_rk_idn` (enrich/rank/people.py), for everyone on
-    every run (the lead rows' display columns are refreshed from it), by the
-    same deterministic rule as the `people` view (0004_views.sql): a
-    non-arXiv name first, then the accented spelling, then the longest."""
+    `identities` view in one pass, for everyone on every run (the lead rows'
+    display columns are refreshed from it), by the same deterministic rule
+    as the `people` view (0004_views.sql): a non-arXiv name first, then the
+    accented spelling, then the longest.  The same pass sums the hashes of
+    the identity ids a person holds (`members_hash`, `members`): the
+    membership part of the person's fingerprint (enrich/rank/people.py)."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_person" AS
 SELECT "person_id",
@@ -114,8 +116,10 @@ SELECT "person_id",
        min("first_seen") AS "first_seen", max("last_seen") AS "last_seen",
        arg_max("location", ("last_seen", "location")) FILTER (WHERE nullif(trim("location"), '') IS NOT NULL) AS "location",
        arg_max("affiliation", ("last_seen", "affiliation")) FILTER (WHERE nullif(trim("affiliation"), '') IS NOT NULL) AS "affiliation",
-       arg_max("headline", ("last_seen", "headline")) FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline"
-FROM "_rk_idn"
+       arg_max("headline", ("last_seen", "headline")) FILTER (WHERE nullif(trim("headline"), '') IS NOT NULL) AS "headline",
+       sum(hash("identity_id")) AS "members_hash", count(*) AS "members"
+FROM "identities"
+WHERE "person_id" IS NOT NULL
 GROUP BY "person_id"''')
 
 

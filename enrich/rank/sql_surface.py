@@ -3,7 +3,10 @@
 `leads` reads one precomputed table, `lead_rows`, stored sorted by
 (role, rank): `SELECT * FROM shortlist('mlops_engineer', 25)` is then a
 zone-map-pruned scan plus a top-n, with no aggregation at query time, so it
-stays fast at a million people.  `create_views` is idempotent and works on a
+stays fast at a million people.  A full run writes it sorted
+(`write_lead_rows`); an incremental night updates it in place and appends
+each role's best HEAD_ROWS rows again, sorted (`update_lead_rows`), so a
+shortlist still reads one place.  `create_views` is idempotent and works on a
 warehouse where ranking never ran (the table is then empty).
 """
 from __future__ import annotations
