@@ -195,7 +195,7 @@ def _lead_keys(con: duckdb.DuckDBPyConnection) -> None:
     display columns a full run writes (`_rk_person` is built for everyone),
     with the `role_scores` row it came from (`rs_row`, `old_rank`)."""
     # numbered over the narrow columns first: a window sorts every column it
-    # carries, so the display columns are joined after it (about 2x faster)
+    # carries, so the display columns are joined after it
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_rk_lead_keys" AS
 WITH ranked AS (
