@@ -254,23 +254,28 @@ def _in_order(client: GithubClient, workers: ThreadPoolExecutor, fetch, names: l
 
     Why: a quiet night is thousands of conditional requests, each a round
     trip; overlapping them is what makes it short (pacing still holds, see
-    `GithubSettings`).  While the rate budget is unknown or near its end
-    (`_width`) one repository is fetched at a time, so a spent budget still
-    stops the crawl before the next request.  A failure surfaces at its
+    `GithubSettings`).  Until a first repository came back, and while the
+    rate budget is unknown or near its end (`_width`), one repository is
+    fetched at a time: an upstream failing from the start sees one
+    repository's retries, not ``concurrency`` times as many, and a spent
+    budget still stops the crawl before the next request.  A failure surfaces at its
     repository: the pages before it are yielded, the ones fetched after it
     are dropped and requests not started are cancelled (next night asks again)."""
     pending: deque = deque()
     queue = iter(names)
+    answered = False   # until one repository came back whole, one at a time: a failing upstream is not multiplied
     try:
         while True:
-            while len(pending) < _width(client):
+            while len(pending) < (_width(client) if answered else 1):
                 name = next(queue, None)
                 if name is None:
                     break
                 pending.append(workers.submit(fetch, name))
             if not pending:
                 return
-            yield pending.popleft().result()
+            page = pending.popleft().result()
+            answered = True
+            yield page
     finally:
         for future in pending:
             future.cancel()
