@@ -154,24 +154,32 @@ def neighbours(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_dnames" AS
 SELECT n.* FROM "_ir_names" n SEMI JOIN "_ir_changed" c USING ("identity_id")''')
-    run(con, f'''
-CREATE OR REPLACE TEMP TABLE "_ir_near" AS
-WITH full_keys AS (  -- first+last and sorted-token blocks pair everyone in them
-    SELECT DISTINCT k FROM "_ir_dnames", unnest(["fl_key", "sorted_key"]) AS u(k) WHERE k IS NOT NULL
-), initial_keys AS (  -- last+initial blocks pair only where one side is an initial
-    SELECT DISTINCT k, bool_or(length("first") = 1) AS "is_initial"
-    FROM "_ir_dnames", unnest(["init_key", {_swapped_key('"raw_tokens"')}]) AS u(k) WHERE k IS NOT NULL GROUP BY k
-)
-SELECT "identity_id" FROM "_ir_changed"
-UNION
-SELECT "identity_id" FROM "_ir_names" WHERE "fl_key" IN (SELECT k FROM full_keys) OR "sorted_key" IN (SELECT k FROM full_keys)
-UNION
-SELECT n."identity_id" FROM "_ir_names" n, unnest([n."init_key", {_swapped_key('n."raw_tokens"')}]) AS u(k)
-JOIN initial_keys i ON i.k = u.k
-WHERE i."is_initial" OR length(n."first") = 1''')
+    run(con, _block_neighbours_sql())
     _identifier_neighbours(con, p)
     _login_neighbours(con)
     _work_neighbours(con)
+
+
+def _block_neighbours_sql(target: str = "_ir_near") -> str:
+    """Everyone sharing a name block with a changed identity, one equi-join
+    per block key (``k IN (..) OR k2 IN (..)`` and a lateral unnest over every
+    name cost 3 s at 100k people)."""
+    swapped = _swapped_key('n."raw_tokens"')
+    return f'''
+CREATE OR REPLACE TEMP TABLE "{target}" AS
+WITH full_keys AS (  -- first+last and sorted-token blocks pair everyone in them
+    SELECT DISTINCT k FROM "_ir_dnames", unnest(["fl_key", "sorted_key"]) AS u(k) WHERE k IS NOT NULL
+), initial_keys AS (  -- last+initial blocks pair only where one side is an initial
+    SELECT k, bool_or(length("first") = 1) AS "is_initial"
+    FROM "_ir_dnames", unnest(["init_key", {_swapped_key('"raw_tokens"')}]) AS u(k) WHERE k IS NOT NULL GROUP BY k
+)
+SELECT "identity_id" FROM "_ir_changed"
+UNION SELECT n."identity_id" FROM "_ir_names" n JOIN full_keys f ON f.k = n."fl_key"
+UNION SELECT n."identity_id" FROM "_ir_names" n JOIN full_keys f ON f.k = n."sorted_key"
+UNION SELECT n."identity_id" FROM "_ir_names" n JOIN initial_keys i ON i.k = n."init_key"
+      WHERE i."is_initial" OR length(n."first") = 1
+UNION SELECT n."identity_id" FROM "_ir_names" n JOIN initial_keys i ON i.k = {swapped}
+      WHERE i."is_initial" OR length(n."first") = 1'''
 
 
 def _swapped_key(tokens: str) -> str:
