@@ -33,11 +33,17 @@ class _Cluster:
 
 
 class GuardedUnionFind:
-    """Union-find whose roots carry the cluster's exclusive keys."""
+    """Union-find whose roots carry the cluster's exclusive keys.
 
-    def __init__(self, exclusive: dict[str, _Cluster]):
+    ``exclusive`` holds each identity's keys as loaded (logins, orcids,
+    works); a `_Cluster` is built only when a union first reaches the
+    identity: at a million identities most candidates never merge, and an
+    object per candidate was most of the loading time."""
+
+    def __init__(self, exclusive: dict[str, tuple]):   # see load_exclusive_keys
         self.parent: dict[str, str] = {}
-        self.data = exclusive
+        self.keys = exclusive
+        self.data: dict[str, _Cluster] = {}   # root -> cluster, for identities a union has reached
 
     def find(self, x: str) -> str:
         self.parent.setdefault(x, x)
@@ -49,7 +55,11 @@ class GuardedUnionFind:
         return root
 
     def _cluster(self, root: str) -> _Cluster:
-        return self.data.setdefault(root, _Cluster(members=[root]))
+        cluster = self.data.get(root)
+        if cluster is None:
+            _, logins, orcids, works = self.keys.pop(root, (root, None, None, None))
+            cluster = self.data[root] = _Cluster(_keys(logins), _keys(orcids), _keys(works), [root])
+        return cluster
 
     def conflict(self, ra: str, rb: str) -> str | None:
         """Why clusters ra and rb must not merge, or None."""
@@ -84,7 +94,7 @@ class GuardedUnionFind:
         return True
 
 
-def load_exclusive_keys(con: duckdb.DuckDBPyConnection) -> dict[str, _Cluster]:
+def load_exclusive_keys(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """Exclusive keys of identities that can be merged: those in accepted
     pairs or in name-block candidates (the cluster rounds draw from these).
 
@@ -117,7 +127,7 @@ l AS (
 )
 SELECT "identity_id", l."logins", o."orcids", w."works"
 FROM l FULL JOIN o USING ("identity_id") FULL JOIN w USING ("identity_id")''').fetchall()
-    return {i: _Cluster(_keys(logins), _keys(orcids), _keys(works), [i]) for i, logins, orcids, works in rows}
+    return {row[0]: row for row in rows}   # identity_id -> (identity_id, logins, orcids, works)
 
 
 def _keys(values: list | None) -> frozenset:
