@@ -22,7 +22,10 @@ from enrich.identity.steps import run
 
 @dataclass
 class Assignment:
-    rows: list[tuple[str, str, float, str]]   # identity_id, person_id, confidence, reason
+    # identity_id, person_id, confidence, linked_to, reason: the reason of the best pair linking the identity
+    # (to linked_to), None when none did; the text is composed in SQL (write_persons), a million Python
+    # strings fewer
+    rows: list[tuple[str, str, float, str | None, str | None]]
     aliases: list[tuple[str, str]]             # old_person_id, person_id
     new_persons: int
 
@@ -62,11 +65,11 @@ def _groups(identity_ids: list[str], roots: dict[str, str]) -> list[list[str]]:
 def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
            current: dict[str, str], age: dict[str, tuple]) -> Assignment:
     """Person id per identity, aliases for absorbed ids, per-identity reason."""
-    best: dict[str, tuple[float, str]] = {}
+    best: dict[str, tuple[float, str, str]] = {}
     for a, b, conf, reason, _ in kept:
         for me, other in ((a, b), (b, a)):
             if me not in best or conf > best[me][0]:
-                best[me] = (conf, f"linked to {other}: {reason}")
+                best[me] = (conf, other, reason)
     claimed: set[str] = set()
     taken = set(current.values())   # ids a fresh id must not collide with
     rows, alias_candidates, new = [], [], 0
@@ -81,10 +84,13 @@ def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
         taken.add(pid)
         alias_candidates += [(old, pid) for old in free[1:]]
         for m in members:
-            conf, reason = best.get(m, (1.0, "no other record matched"))
-            rows.append((m, pid, conf, reason))
+            conf, other, reason = best.get(m, _UNMATCHED)
+            rows.append((m, pid, conf, other, reason))
     aliases = [(old, pid) for old, pid in alias_candidates if old not in claimed]
     return Assignment(rows, aliases, new)
+
+
+_UNMATCHED = (1.0, None, None)
 
 
 def only_decided(result: Assignment, fresh: set[str], kept: list[tuple], current: dict[str, str]) -> Assignment:
@@ -125,13 +131,19 @@ def write_pairs(con: duckdb.DuckDBPyConnection, kept: list[tuple], scope: list[s
 
 def write_persons(con: duckdb.DuckDBPyConnection, result: Assignment, now: datetime) -> None:
     """Upsert identity_person; decided_at moves only when the person changes."""
+    columns = list(zip(*result.rows)) or [()] * 5
     table = pa.table({
-        "identity_id": [r[0] for r in result.rows], "person_id": [r[1] for r in result.rows],
-        "confidence": [float(r[2]) for r in result.rows], "reason": [r[3] for r in result.rows]})
+        "identity_id": pa.array(columns[0], pa.string()), "person_id": pa.array(columns[1], pa.string()),
+        "confidence": pa.array([float(c) for c in columns[2]], pa.float64()),
+        "linked_to": pa.array(columns[3], pa.string()), "reason": pa.array(columns[4], pa.string())})
     con.register("_ir_assign_arrow", table)
     run(con, '''
 INSERT INTO "identity_person" ("identity_id", "person_id", "confidence", "reason", "decided_at")
-SELECT "identity_id", "person_id", "confidence", "reason", ?::TIMESTAMP FROM "_ir_assign_arrow"
+SELECT "identity_id", "person_id", "confidence",
+       CASE WHEN "linked_to" IS NULL THEN 'no other record matched'
+            ELSE 'linked to ' || "linked_to" || ': ' || "reason" END,
+       ?::TIMESTAMP
+FROM "_ir_assign_arrow"
 ON CONFLICT ("identity_id") DO UPDATE SET
     "decided_at" = CASE WHEN "identity_person"."person_id" = excluded."person_id"
                         THEN "identity_person"."decided_at" ELSE excluded."decided_at" END,
