@@ -36,6 +36,7 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
     """Merge clusters round by round; return (accepted pairs, refused count)."""
     accepted: list[tuple] = []
     refused = 0
+    slim_features(con)
     write_membership(con, uf)
     round_candidates(con, '"_ir_cand"')
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_rscore" AS SELECT * FROM "_ir_rcand"')
@@ -55,6 +56,18 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         touched_blocks(con, changed)
         worth_scoring(con, changed, p)
     return accepted, refused
+
+
+def slim_features(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep only the comparison columns the rounds read. Why: at a million
+    identities `_ir_features` holds millions of pairs with both names,
+    affiliations, sources and shared topics as strings -- the largest table
+    of the night, kept in memory through every round for nothing."""
+    run(con, '''
+CREATE OR REPLACE TEMP TABLE "_ir_features" AS
+SELECT "pair_id", "identity_a", "identity_b", "name_level", "raw_equal", "affil_agree", "shared_coauthors",
+       "ambiguous_initial"
+FROM "_ir_features"''')
 
 
 def round_candidates(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -249,10 +262,12 @@ WITH pairs AS (
     FROM pairs GROUP BY 1, 2
 )
 SELECT best."ca", best."cb",
-       struct_pack(a := f."identity_a", b := f."identity_b", name_a := f."name_a", name_b := f."name_b",
+       struct_pack(a := f."identity_a", b := f."identity_b", name_a := na."name", name_b := nb."name",
                    level := f."name_level", raw_equal := f."raw_equal", tf := best."b".tf,
                    ambiguous := f."ambiguous_initial", uncommon := best."b".uncommon) AS "best"
-FROM best JOIN "_ir_features" f ON f."pair_id" = best."b".pair_id'''
+FROM best JOIN "_ir_features" f ON f."pair_id" = best."b".pair_id
+JOIN "_ir_names" na ON na."identity_id" = f."identity_a"
+JOIN "_ir_names" nb ON nb."identity_id" = f."identity_b"'''
 
 WEIGHTS_SQL = '''
 SELECT c."ca", c."cb", c."best",
