@@ -65,17 +65,25 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """`_ir_fp`: one hash per current identity of what resolution reads about
     it. Counts that move every night (followers, commits) are left out: they
-    change no decision, and would make every GitHub user 'changed'."""
+    change no decision, and would make every GitHub user 'changed'.
+
+    The link and evidence columns resolution reads are kept as `_ir_lk` and
+    `_ir_ev` (each view is read once: at 100k people a read of `evidence` is
+    1-2 s, and an incremental night needed it three times, `identity_links`
+    four); a full night drops them (`full_sources`)."""
+    run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_lk" AS SELECT "identity_id", "kind", "value" FROM "identity_links"')
+    run(con, '''CREATE OR REPLACE TEMP TABLE "_ir_ev" AS
+                SELECT "identity_id", "evidence_id", "source", "kind", "title", "tags", "happened_on" FROM "evidence"''')
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_fp" AS
 WITH i AS (
     SELECT "identity_id", hash("source", "source_kind", "source_key", "name", "affiliation", "location") AS "h"
     FROM "identities"
 ), l AS (
-    SELECT "identity_id", bit_xor(hash("kind", "value")) AS "h" FROM "identity_links" GROUP BY 1
+    SELECT "identity_id", bit_xor(hash("kind", "value")) AS "h" FROM "_ir_lk" GROUP BY 1
 ), e AS (
     SELECT "identity_id", bit_xor(hash("evidence_id", "kind", "title", "tags", "happened_on")) AS "h"
-    FROM "evidence" GROUP BY 1
+    FROM "_ir_ev" GROUP BY 1
 )
 SELECT i."identity_id", hash(i."h", coalesce(l."h", 0), coalesce(e."h", 0)) AS "fingerprint"
 FROM i LEFT JOIN l USING ("identity_id") LEFT JOIN e USING ("identity_id")''')
@@ -123,6 +131,8 @@ def plan(con: duckdb.DuckDBPyConnection, p: Params, scorer: str, now: datetime, 
 def full_sources(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Full night: the steps read the whole surface (views, no copy)."""
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_seed" ("identity_id" VARCHAR, "person_id" VARCHAR)')
+    run(con, 'DROP TABLE IF EXISTS "_ir_lk"')   # the steps read the views whole: no copy held beside them
+    run(con, 'DROP TABLE IF EXISTS "_ir_ev"')
     run(con, 'CREATE OR REPLACE TEMP VIEW "_ir_src_links" AS SELECT * FROM "identity_links"')
     run(con, 'CREATE OR REPLACE TEMP VIEW "_ir_src_evidence" AS SELECT * FROM "evidence"')
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_df_prior" ("token" VARCHAR, "df" BIGINT)')
@@ -136,9 +146,9 @@ def scoped_sources(con: duckdb.DuckDBPyConnection, p: Params) -> dict[str, int]:
     scope(con)
     fresh_and_seeds(con)
     run(con, '''CREATE OR REPLACE TEMP TABLE "_ir_src_links" AS
-                SELECT l.* FROM "identity_links" l SEMI JOIN "_ir_scope" s USING ("identity_id")''')
+                SELECT l.* FROM "_ir_lk" l SEMI JOIN "_ir_scope" s USING ("identity_id")''')
     run(con, '''CREATE OR REPLACE TEMP TABLE "_ir_src_evidence" AS
-                SELECT e.* FROM "evidence" e SEMI JOIN "_ir_scope" s USING ("identity_id")''')
+                SELECT e.* FROM "_ir_ev" e SEMI JOIN "_ir_scope" s USING ("identity_id")''')
     run(con, 'DELETE FROM "_ir_names" WHERE "identity_id" NOT IN (SELECT "identity_id" FROM "_ir_scope")')
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_df_prior" AS SELECT * FROM "identity_topic_df"')
     run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_universe" AS SELECT count(*) AS "n" FROM "_ir_fp"')
@@ -193,14 +203,14 @@ def _identifier_neighbours(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     """Identities holding a link value, login or paper id a changed identity holds."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_dvalues" AS
-SELECT DISTINCT lower(trim(l."value")) AS "v" FROM "identity_links" l SEMI JOIN "_ir_changed" c USING ("identity_id")
+SELECT DISTINCT lower(trim(l."value")) AS "v" FROM "_ir_lk" l SEMI JOIN "_ir_changed" c USING ("identity_id")
 WHERE coalesce(trim(l."value"), '') <> ''
 UNION SELECT lower("source_key") FROM "_ir_dnames" WHERE "source_kind" = 'github'
 UNION SELECT lower(split_part("source_key", '#', 1)) FROM "_ir_dnames" WHERE "source_kind" = 'arxiv' ''')
     run(con, '''
 INSERT INTO "_ir_near"
 WITH held AS (  -- a value on more records than `generic_holders` links nobody (steps.strong_values)
-    SELECT l."identity_id", lower(trim(l."value")) AS "v" FROM "identity_links" l
+    SELECT l."identity_id", lower(trim(l."value")) AS "v" FROM "_ir_lk" l
     WHERE lower(trim(l."value")) IN (SELECT "v" FROM "_ir_dvalues")
     QUALIFY count(*) OVER (PARTITION BY lower(trim(l."value"))) <= ?
 )
@@ -254,7 +264,7 @@ CREATE OR REPLACE TEMP TABLE "_ir_allworks" AS
 SELECT "identity_id", "source",
        "ir_work_key"("evidence_id", "identity_id") AS "work_key",
        "ir_fold"("title") AS "title_key"
-FROM "evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL''')
+FROM "_ir_ev" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL''')
     run(con, '''
 INSERT INTO "_ir_near"
 WITH d AS (SELECT w.* FROM "_ir_allworks" w SEMI JOIN "_ir_changed" c USING ("identity_id")),
