@@ -180,6 +180,7 @@ def test_settings_defaults():
     ({"queries": ["q"], "base_url": "ftp://example.org/q"}, "sources.arxiv.base_url: must be an http"),
     ({"queries": ["q"], "base_url": "http://x.org/api/query?a=1"}, "sources.arxiv.base_url: must not carry a query"),
     ({"queries": ["q"], "pagesize": 10}, "sources.arxiv.pagesize: unknown key"),
+    ({"queries": ["q"], "incremental_page_size": 0}, "sources.arxiv.incremental_page_size: must be between 1 and 2000"),
 ])
 def test_settings_reject_bad_values_with_one_line_message_naming_the_key(table, message):
     with pytest.raises(ValueError) as info:
@@ -345,6 +346,32 @@ def test_pull_is_incremental_and_stops_at_the_high_water_mark(arxiv_server):
     assert len(arxiv_server.requests) == 1
     assert [r.paper_id for p in third for r in p.records] == ["2503.10100"]
     assert _merged_checkpoint(third) == {hwm_key("cat:cs.HC"): (T0 + timedelta(hours=100)).isoformat()}
+
+
+def test_a_nightly_first_page_asks_for_incremental_page_size_entries(arxiv_server):
+    arxiv_server.add(30)
+    settings = _settings(arxiv_server, page_size=20, incremental_page_size=4)
+    state = _merged_checkpoint(pull(settings, {}))
+    assert {r["max_results"] for r in arxiv_server.requests} == {"20"}   # no mark yet: full pages
+
+    arxiv_server.add(2, start=100)
+    arxiv_server.requests.clear()
+    night = list(pull(settings, state))
+    assert [(r["start"], r["max_results"]) for r in arxiv_server.requests] == [("0", "4")]
+    assert sorted(r.paper_id for p in night for r in p.records) == ["2503.10100", "2503.10101"]
+
+
+def test_more_new_entries_than_the_first_page_come_in_full_pages_each_once(arxiv_server):
+    arxiv_server.add(30)
+    settings = _settings(arxiv_server, page_size=20, incremental_page_size=4)
+    state = _merged_checkpoint(pull(settings, {}))
+    arxiv_server.add(9, start=100)
+    arxiv_server.requests.clear()
+    night = list(pull(settings, state))
+    assert [(r["start"], r["max_results"]) for r in arxiv_server.requests] == [("0", "4"), ("4", "20")]
+    ids = [r.paper_id for p in night for r in p.records]
+    assert sorted(ids) == [f"2503.{10100 + i}" for i in range(9)] and len(ids) == len(set(ids))
+    assert _merged_checkpoint(night) == {hwm_key("cat:cs.HC"): (T0 + timedelta(hours=108)).isoformat()}
 
 
 def test_pull_keeps_one_mark_per_query(arxiv_server):

@@ -43,21 +43,35 @@ def pull(settings: ArxivSettings, state: dict[str, str], *,
     client = build_client(settings, before_request)
     for query in settings.queries:
         mark = _parse_mark(query, state.get(hwm_key(query)))
-        yield from _pull_query(client, query, mark, settings.max_results)
+        yield from _pull_query(client, query, mark, settings.max_results, settings.incremental_page_size)
     logger.info("arXiv: %d queries done, %d HTTP requests", len(settings.queries), request_count(client))
 
 
-def _pull_query(client: arxiv.Client, query: str, mark: datetime | None, max_results: int) -> Iterator[Page]:
+def _pull_query(client: arxiv.Client, query: str, mark: datetime | None, max_results: int,
+                first_page_size: int) -> Iterator[Page]:
+    """Pages of one query, newest first, down to ``mark``.  With a mark the
+    first page asks for ``first_page_size`` entries (settings: a night's new
+    papers are few); later pages for the client's page size."""
     search = arxiv.Search(
         query=query,
         max_results=max_results,
         sort_by=arxiv.SortCriterion.SubmittedDate,
         sort_order=arxiv.SortOrder.Descending,
     )
-    results = client.results(search)
+    full_size = client.page_size
+    size = min(first_page_size, full_size) if mark is not None else full_size
+    client.page_size = size   # the client reads it at each page it fetches
+    try:
+        yield from _query_pages(client, client.results(search), query, mark, size, full_size)
+    finally:
+        client.page_size = full_size
+
+
+def _query_pages(client: arxiv.Client, results: Iterator[arxiv.Result], query: str, mark: datetime | None,
+                 size: int, full_size: int) -> Iterator[Page]:
     newest, loaded, page_number = mark, 0, 0
     while True:
-        batch = _next_batch(results, client.page_size, query)
+        batch = _next_batch(results, size, query)
         if not batch and page_number > 0:
             return  # the previous page was exactly the last one
         fresh = list(itertools.takewhile(lambda r: mark is None or r.published > mark, batch))
@@ -68,8 +82,9 @@ def _pull_query(client: arxiv.Client, query: str, mark: datetime | None, max_res
         logger.info("arXiv %r: page %d, %d new entries (%d so far)", query, page_number, len(papers), loaded)
         if papers or page_number == 1:
             yield Page(records=list(papers), checkpoint=_checkpoint(query, newest))
-        if len(fresh) < len(batch) or len(batch) < client.page_size:
+        if len(fresh) < len(batch) or len(batch) < size:
             return  # reached the mark, or the stream ended
+        size = client.page_size = full_size
 
 
 def _next_batch(results: Iterator[arxiv.Result], size: int, query: str) -> list[arxiv.Result]:

@@ -22,7 +22,7 @@ ARXIV_MIN_DELAY_SECONDS = 3.0  # arXiv terms of use: one request every 3 s
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _KEYS = (
     "base_url", "queries", "page_size", "max_results",
-    "delay_seconds", "timeout_seconds", "num_retries", "max_bytes",
+    "delay_seconds", "timeout_seconds", "num_retries", "max_bytes", "incremental_page_size",
 )
 
 
@@ -34,6 +34,11 @@ class ArxivSettings:
     ``delay_seconds`` is the pause between requests, at least 3 s against the
     real arXiv host (its terms of use), anything for local test servers;
     ``max_bytes`` caps one response body (a larger one is a `ParseError`).
+    ``incremental_page_size``: the first page of a query that already has a
+    high-water mark (a nightly run) asks for at most this many entries -- a
+    day of cs.LG is a few hundred papers, and a 2,000-entry page is 5-7 MB
+    to download and parse for the few new ones; the rest, if all of it was
+    new, comes in pages of ``page_size``.
     """
 
     queries: tuple[str, ...]
@@ -44,6 +49,7 @@ class ArxivSettings:
     timeout_seconds: float = 30.0
     num_retries: int = 3
     max_bytes: int = DEFAULT_MAX_BYTES
+    incremental_page_size: int = 500
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any]) -> "ArxivSettings":
@@ -65,6 +71,8 @@ class ArxivSettings:
             timeout_seconds=positive_number(name, "timeout_seconds", d.get("timeout_seconds", 30.0)),
             num_retries=integer(name, "num_retries", d.get("num_retries", 3), 0, 10),
             max_bytes=byte_cap(name, d.get("max_bytes", DEFAULT_MAX_BYTES)),
+            incremental_page_size=integer(name, "incremental_page_size", d.get("incremental_page_size", 500),
+                                          1, MAX_PAGE_SIZE),
         )
 
 
