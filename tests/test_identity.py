@@ -224,6 +224,18 @@ def test_person_ids_are_stable_across_runs(s: Surface) -> None:
     assert fresh.persons() == first
 
 
+def test_resolution_gives_the_connections_memory_limit_back() -> None:
+    """Resolution lowers DuckDB's cap while Python holds its clusters; the
+    night's connection must get its own cap back, run after run."""
+    s = Surface()
+    s.con.execute("SET memory_limit = '4GB'")
+    before = s.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    _two_person_world(s)
+    for night in (NIGHT1, NIGHT2):
+        resolve(s.con, now=night, mode="full")
+        assert s.con.execute("SELECT current_setting('memory_limit')").fetchone() == before
+
+
 def test_person_keeps_id_when_new_identity_joins_later(s: Surface) -> None:
     _two_person_world(s)
     resolve(s.con, now=NIGHT1)
