@@ -96,6 +96,8 @@ def test_a_503_to_the_probe_is_sent_again_through_pygithub(server):
         server.inject(f"/github/repos/{name}", "503", times=1)
         answer = get_json(client, f"/repos/{name}", etag=etag)
         assert answer.status == 304
+        probed = client.probe.get(f"/repos/{name}", None, etag)   # the pool is clean after the error body
+        assert probed is not None and probed[0] == 304
     finally:
         client.close()
 

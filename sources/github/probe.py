@@ -69,17 +69,21 @@ class ConditionalProbe:
         except urllib3.exceptions.HTTPError as exc:
             logger.debug("GitHub probe %s: %s; sending it through PyGithub", path[:200], type(exc).__name__)
             return None
+        reused = False
         try:
             headers = {k.lower(): v for k, v in response.headers.items()}
             if response.status == 304:
+                reused = True
                 return 304, headers, ""
             if response.status != 200:
                 return None
-            return 200, headers, self._read(response, headers)
+            body = self._read(response, headers)
+            reused = True
+            return 200, headers, body
         except urllib3.exceptions.HTTPError:   # cut off mid-body: PyGithub's path retries
             return None
-        finally:
-            response.release_conn()
+        finally:   # a body left unread (an error, a refused size) must not reach the next request
+            response.release_conn() if reused else response.close()
 
     def _read(self, response: Any, headers: dict[str, str]) -> str:
         declared = headers.get("content-length", "").strip()
