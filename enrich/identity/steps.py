@@ -79,28 +79,40 @@ def names(con: duckdb.DuckDBPyConnection) -> None:
     `tokens` has the first token replaced by its canonical nickname form;
     `raw_tokens` keeps it as written (for handle matching). An internal
     record's "affiliation" is a team inside the company, not an employer, so
-    it never agrees or disagrees with an outside affiliation."""
+    it never agrees or disagrees with an outside affiliation.
+
+    Names, affiliations and places are folded once per distinct value (the
+    folding macros are regex chains; at 100k people 301k identities carry
+    109k names, and far fewer employers and places)."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_names" AS
-WITH t AS (
-    SELECT i."identity_id", i."source", i."source_kind", i."source_key", i."name",
-           i."affiliation", i."location", "ir_name_tokens"(i."name") AS "raw_tokens",
-           CASE WHEN i."source_kind" = 'internal' THEN []::VARCHAR[]
-                ELSE "ir_affil_tokens"(i."affiliation") END AS "affil_tokens",
-           nullif("ir_fold"(i."location"), '') AS "location_key"
+WITH src AS (
+    SELECT i."identity_id", i."source", i."source_kind", i."source_key", i."name", i."affiliation", i."location"
     FROM "identities" i
+), nm AS (
+    SELECT k, "ir_name_tokens"(k) AS "raw_tokens", "ir_fold"(k) AS "folded"
+    FROM (SELECT DISTINCT coalesce("name", '') AS k FROM src)
+), af AS (
+    SELECT k, "ir_affil_tokens"(k) AS "affil_tokens" FROM (SELECT DISTINCT coalesce("affiliation", '') AS k FROM src)
+), lc AS (
+    SELECT k, nullif("ir_fold"(k), '') AS "location_key" FROM (SELECT DISTINCT coalesce("location", '') AS k FROM src)
+), t AS (
+    SELECT s.*, nm."raw_tokens",
+           CASE WHEN s."source_kind" = 'internal' THEN []::VARCHAR[] ELSE af."affil_tokens" END AS "affil_tokens",
+           lc."location_key", nm."folded"
+    FROM src s
+    JOIN nm ON nm.k = coalesce(s."name", '')
+    JOIN af ON af.k = coalesce(s."affiliation", '')
+    JOIN lc ON lc.k = coalesce(s."location", '')
 ), c AS (
-    SELECT t.*,
+    SELECT t.* EXCLUDE ("folded"),
            CASE WHEN len(t."raw_tokens") = 0 THEN []::VARCHAR[]
                 ELSE list_prepend(coalesce(n."canonical", t."raw_tokens"[1]), t."raw_tokens"[2:])
-           END AS "tokens"
-    FROM t LEFT JOIN "_ir_nick" n ON n."variant" = t."raw_tokens"[1]
-), g AS (
-    SELECT c.*,
-           CASE WHEN c."source_kind" = 'github'
-                THEN len(c."tokens") = 0 OR "ir_fold"(c."name") = "ir_fold"(c."source_key")
+           END AS "tokens",
+           CASE WHEN t."source_kind" = 'github'
+                THEN len(t."raw_tokens") = 0 OR t."folded" = "ir_fold"(t."source_key")
                 ELSE FALSE END AS "name_is_login"
-    FROM c
+    FROM t LEFT JOIN "_ir_nick" n ON n."variant" = t."raw_tokens"[1]
 )
 SELECT c.* EXCLUDE ("name_is_login"),
        len(c."tokens") AS "n_tokens",
@@ -110,7 +122,7 @@ SELECT c.* EXCLUDE ("name_is_login"),
        CASE WHEN len(c."tokens") >= 2 THEN array_to_string(list_sort(c."tokens"), ' ') END AS "sorted_key",
        len(c."tokens") > 0 AND NOT c."name_is_login" AS "has_real_name",
        CASE WHEN c."name_is_login" THEN lower(c."source_key") END AS "login_only"
-FROM g AS c''')
+FROM c''')
 
 
 def handles(con: duckdb.DuckDBPyConnection) -> None:
