@@ -282,18 +282,30 @@ def works(con: duckdb.DuckDBPyConnection) -> None:
     conference's pretalx) is strong co-occurrence evidence, and two people on
     the *same* work of one source are co-authors/co-speakers, i.e. different
     people (a guard for clustering)."""
+    title_keys(con)
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_works" AS
 WITH e AS (
-    SELECT "identity_id", "source", "happened_on",
-           "ir_work_key"("evidence_id", "identity_id") AS "work_key",
-           "ir_fold"("title") AS "title_key"
-    FROM "_ir_src_evidence" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL
+    SELECT s."identity_id", s."source", s."happened_on",
+           "ir_work_key"(s."evidence_id", s."identity_id") AS "work_key", k."title_key"
+    FROM "_ir_src_evidence" s JOIN "_ir_title_keys" k USING ("title")
+    WHERE s."kind" IN ('talk', 'paper')
 )
 SELECT DISTINCT e.*,
        count(DISTINCT "identity_id") OVER (PARTITION BY "source", "work_key") AS "n_people",
        count(DISTINCT "work_key") OVER (PARTITION BY "source", "title_key") AS "n_same_title"
 FROM e''')
+
+
+def title_keys(con: duckdb.DuckDBPyConnection, replace: bool = True) -> None:
+    """`_ir_title_keys`: each distinct work title folded once (works and
+    topics both need it; an arXiv paper's title is on one row per author)."""
+    create = "CREATE OR REPLACE TEMP TABLE" if replace else "CREATE TEMP TABLE IF NOT EXISTS"
+    run(con, f'''
+{create} "_ir_title_keys" AS
+SELECT "title", "ir_fold"("title") AS "title_key"
+FROM (SELECT DISTINCT "title" FROM "_ir_src_evidence"
+      WHERE "title" IS NOT NULL AND "kind" IN ('talk', 'paper', 'contribution', 'repo'))''')
 
 
 def topics(con: duckdb.DuckDBPyConnection, p: Params) -> None:
@@ -306,15 +318,16 @@ def topics(con: duckdb.DuckDBPyConnection, p: Params) -> None:
     Frequencies are warehouse-wide: on an incremental night (few identities
     read) the last full night's counts (`_ir_df_prior`) and the number of
     all identities (`_ir_universe`) stand in for the whole."""
+    title_keys(con, replace=False)   # works() made it this run
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_tok" AS
 SELECT DISTINCT "identity_id", lower(trim(t)) AS "token"
 FROM "_ir_src_evidence", unnest(coalesce("tags", []::VARCHAR[])) AS u(t)
 WHERE coalesce(trim(t), '') <> ''
 UNION
-SELECT DISTINCT "identity_id", w
-FROM "_ir_src_evidence", unnest(string_split("ir_fold"("title"), ' ')) AS u(w)
-WHERE length(w) >= 6 AND "kind" IN ('talk', 'paper', 'contribution', 'repo')''')
+SELECT DISTINCT s."identity_id", w
+FROM "_ir_src_evidence" s JOIN "_ir_title_keys" k USING ("title"), unnest(string_split(k."title_key", ' ')) AS u(w)
+WHERE length(w) >= 6 AND s."kind" IN ('talk', 'paper', 'contribution', 'repo')''')
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_df" AS
 SELECT t."token", greatest(count(*), max(coalesce(p."df", 0))) AS "df"
@@ -331,6 +344,7 @@ SELECT tok."identity_id",
 FROM "_ir_tok" tok JOIN "_ir_df" df USING ("token"), cap
 WHERE df."df" >= 2 AND (df."df" <= cap."max_df" OR df."df" <= cap."common_df")
 GROUP BY tok."identity_id"''', [p.topic_min_df_cap, p.topic_max_df, p.topic_common_df])
+    run(con, 'DROP TABLE "_ir_tok"')   # a row per identity and token: millions, needed by nothing after
 
 
 def ambiguous_initials(con: duckdb.DuckDBPyConnection) -> None:
