@@ -261,10 +261,11 @@ def _work_neighbours(con: duckdb.DuckDBPyConnection) -> None:
     `_ir_allworks` is kept: the scope's context is drawn from it too."""
     run(con, '''
 CREATE OR REPLACE TEMP TABLE "_ir_allworks" AS
-SELECT "identity_id", "source",
-       "ir_work_key"("evidence_id", "identity_id") AS "work_key",
-       "ir_fold"("title") AS "title_key"
-FROM "_ir_ev" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL''')
+WITH w AS (SELECT * FROM "_ir_ev" WHERE "kind" IN ('talk', 'paper') AND "title" IS NOT NULL),
+folded AS (SELECT "title", "ir_fold"("title") AS "title_key" FROM (SELECT DISTINCT "title" FROM w))
+SELECT w."identity_id", w."source",
+       "ir_work_key"(w."evidence_id", w."identity_id") AS "work_key", f."title_key"
+FROM w JOIN folded f USING ("title")''')
     run(con, '''
 INSERT INTO "_ir_near"
 WITH d AS (SELECT w.* FROM "_ir_allworks" w SEMI JOIN "_ir_changed" c USING ("identity_id")),
