@@ -244,10 +244,12 @@ JOIN "_ir_dforms" d USING ("f")''')
 INSERT INTO "_ir_near"
 WITH forms AS (SELECT DISTINCT unnest("ir_login_forms"("login_only")) AS "f" FROM "_ir_dnames"
                WHERE "login_only" IS NOT NULL)
-SELECT DISTINCT n."identity_id"
-FROM (SELECT "identity_id", unnest("ir_name_keys"("raw_tokens")) AS "f" FROM "_ir_names"
-      WHERE "has_real_name" AND len("raw_tokens") >= 2) n
-JOIN forms USING ("f")''')
+SELECT DISTINCT n."identity_id" FROM "_ir_names" n
+JOIN (SELECT DISTINCT k."raw_tokens"   -- name keys once per distinct name (regex chains)
+      FROM (SELECT "raw_tokens", unnest("ir_name_keys"("raw_tokens")) AS "f"
+            FROM (SELECT DISTINCT "raw_tokens" FROM "_ir_names" WHERE "has_real_name" AND len("raw_tokens") >= 2)) k
+      JOIN forms USING ("f")) hit ON hit."raw_tokens" = n."raw_tokens"
+WHERE n."has_real_name"''')
 
 
 # Same-title pairs need the title on one work per source; a title on more
