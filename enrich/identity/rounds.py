@@ -55,7 +55,20 @@ def run_rounds(con: duckdb.DuckDBPyConnection, uf: GuardedUnionFind, p: Params) 
         remember_reach(con)
         touched_blocks(con, changed)
         worth_scoring(con, changed, p)
+    drop_round_tables(con)
     return accepted, refused
+
+
+_ROUND_TABLES = ("_ir_features", "_ir_rcand", "_ir_rscore", "_ir_touched", "_ir_cm", "_ir_cscope", "_ir_cprof",
+                 "_ir_named", "_ir_ccand", "_ir_cscored", "_ir_cpairs", "_ir_reach", "_ir_cmap")
+
+
+def drop_round_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the rounds' tables before the write: at a million identities the
+    write's Python rows are the night's memory peak, on top of whatever
+    DuckDB still holds."""
+    for table in _ROUND_TABLES:
+        run(con, f'DROP TABLE IF EXISTS "{table}"')
 
 
 def slim_features(con: duckdb.DuckDBPyConnection) -> None:
