@@ -47,7 +47,7 @@ from github.GithubException import (
 from requests.utils import parse_header_links
 
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.github.probe import ConditionalProbe, ProbeTooLarge, record_rate_limit
+from sources.github.probe import BodyTooLarge, ConditionalProbe, join_within, record_rate_limit, refuse_declared
 from sources.github.settings import GithubSettings
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
         per_page=PER_PAGE,
         user_agent=USER_AGENT,
         verify=ca_bundle(),
+        pool_size=max(requests.adapters.DEFAULT_POOLSIZE, settings.concurrency),   # one connection per worker
         **_pacing(settings.base_url),
     )
     cap_responses(gh.requester, settings.max_bytes)
@@ -139,7 +140,8 @@ def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
         gh.requester.auth.authentication(headers)
     return ConditionalProbe(settings.base_url, headers, timeout=settings.timeout_seconds,
                             max_bytes=settings.max_bytes, verify=options.get("verify", True),
-                            seconds_between_requests=options.get("seconds_between_requests"))
+                            seconds_between_requests=options.get("seconds_between_requests"),
+                            pool_size=settings.concurrency)
 
 
 def _pacing(base_url: str) -> dict[str, float | None]:
@@ -198,21 +200,14 @@ def ca_bundle() -> str | bool:
 def _read_capped(response: requests.Response, *args: Any, max_bytes: int, **kwargs: Any) -> requests.Response:
     """``requests`` response hook: runs before the body is read (PyGithub does not stream),
     so the body is read here, in chunks, and kept on the response if it fits."""
-    where = f"GitHub {urlsplit(response.url).path[:200]}"
-    declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > max_bytes:
+    try:
+        refuse_declared(response.headers.get("Content-Length", ""), max_bytes)
+        if kwargs.get("stream"):
+            return response
+        response._content = join_within(response.iter_content(READ_CHUNK), max_bytes)  # now bounded
+    except BodyTooLarge as exc:
         response.close()
-        raise ResponseTooLarge(f"{where}: body of {declared} bytes exceeds max_bytes={max_bytes} (not read)")
-    if kwargs.get("stream"):
-        return response
-    chunks, total = [], 0
-    for chunk in response.iter_content(READ_CHUNK):
-        total += len(chunk)
-        if total > max_bytes:
-            response.close()
-            raise ResponseTooLarge(f"{where}: body exceeds max_bytes={max_bytes} (stopped reading)")
-        chunks.append(chunk)
-    response._content = b"".join(chunks)  # what Response.content would have read: now bounded
+        raise ResponseTooLarge(f"GitHub {urlsplit(response.url).path[:200]}: {exc}") from None
     return response
 
 
@@ -294,7 +289,7 @@ def _probe(client: GithubClient, url: str, params: dict[str, Any] | None, etag: 
         check_same_api(client, url)
     try:
         answer = client.probe.get(url, params, etag)
-    except ProbeTooLarge as exc:
+    except BodyTooLarge as exc:
         raise ResponseTooLarge(f"GitHub {url.split('?')[0][:200]}: {exc}") from None
     if answer is None:
         return None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
@@ -36,8 +36,27 @@ _REMAINING, _LIMIT, _RESET = "x-ratelimit-remaining", "x-ratelimit-limit", "x-ra
 _CHUNK = 64 * 1024
 
 
-class ProbeTooLarge(Exception):
-    """The body passed ``max_bytes`` (the caller raises its own ResponseTooLarge)."""
+class BodyTooLarge(Exception):
+    """A body over ``max_bytes``; the caller names the resource in its own error
+    (client.ResponseTooLarge).  Shared by the probe and the Requester's hook."""
+
+
+def refuse_declared(declared: str, max_bytes: int) -> None:
+    """A Content-Length over the cap is refused before any byte is read."""
+    declared = declared.strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(f"body of {declared} bytes exceeds max_bytes={max_bytes} (not read)")
+
+
+def join_within(chunks: Iterable[bytes], max_bytes: int) -> bytes:
+    """The body, read chunk by chunk; stops as soon as it passes the cap."""
+    parts, total = [], 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > max_bytes:
+            raise BodyTooLarge(f"body exceeds max_bytes={max_bytes} (stopped reading)")
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class ConditionalProbe:
@@ -86,16 +105,8 @@ class ConditionalProbe:
             response.release_conn() if reused else response.close()
 
     def _read(self, response: Any, headers: dict[str, str]) -> str:
-        declared = headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise ProbeTooLarge(f"body of {declared} bytes exceeds max_bytes={self.max_bytes} (not read)")
-        chunks, total = [], 0
-        for chunk in response.stream(_CHUNK):
-            total += len(chunk)
-            if total > self.max_bytes:
-                raise ProbeTooLarge(f"body exceeds max_bytes={self.max_bytes} (stopped reading)")
-            chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8")
+        refuse_declared(headers.get("content-length", ""), self.max_bytes)
+        return join_within(response.stream(_CHUNK), self.max_bytes).decode("utf-8")
 
     def _wait_turn(self) -> None:
         """The client's pacing (PyGithub's 0.25 s between requests on a real host) holds here too."""
