@@ -53,6 +53,17 @@ def con():
     connection.close()
 
 
+@pytest.fixture(scope="module")
+def server():
+    """The default generated sample world, served on 127.0.0.1 for one test
+    module (a module needing another world defines its own ``server``)."""
+    from sampleworld.generate import generate_world
+    from sampleworld.server import serve
+
+    with serve(generate_world()) as srv:
+        yield srv
+
+
 @contextlib.contextmanager
 def local_http_server(handler_class, poll_interval: float = 0.02):
     """Serve ``handler_class`` on a free 127.0.0.1 port in a daemon thread; yields the base URL."""

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from sampleworld.generate import generate_world
-from sampleworld.server import serve
 from sources.errors import SourceError
 from sources.github import pull
 from sources.github.settings import GithubSettings
 from sources.records import GithubRepo
 
 TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_CONCURRENCY"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve(generate_world()) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,6 @@ import pytest
 
 from sampleworld import wire_github
 from sampleworld.files import github_targets
-from sampleworld.generate import generate_world
-from sampleworld.server import serve
 from sources.errors import SourceError
 from sources.github import languages as languages_module
 from sources.github import pull
@@ -28,12 +26,6 @@ from sources.github.settings import GithubSettings
 from sources.records import GithubContribution, GithubRepo
 
 TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_LANGUAGES"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve(generate_world()) as srv:
-        yield srv
 
 
 BATCH = 8  # the small default world has ~20 org repositories: several batches

@@ -11,13 +11,12 @@ alone would ignore them).
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from conftest import local_http_server
-from sampleworld.generate import generate_world
-from sampleworld.server import serve
 from sources.errors import ParseError
 from sources.github import pull
 from sources.github import client as client_module
@@ -25,12 +24,6 @@ from sources.github.client import build_client, get_json
 from sources.github.settings import GithubSettings
 
 TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_PROBE"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve(generate_world()) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)
@@ -78,51 +71,39 @@ def test_quiet_night_is_answered_by_the_probe_with_free_304s(server, monkeypatch
 
 def test_a_changed_resource_read_by_the_probe_equals_pygithubs_answer(server):
     name = repo_names(server.world)[0]
-    client = build_client(settings_for(server.base_url + "/github"))
-    try:
+    with closing(build_client(settings_for(server.base_url + "/github"))) as client:
         plain = get_json(client, f"/repos/{name}")
         probed = get_json(client, f"/repos/{name}", etag='"stale-etag"')
         assert probed.status == 200 and probed.data == plain.data and probed.etag == plain.etag
         assert client.requester.rate_limiting[1] > 0       # the budget headers were recorded
-    finally:
-        client.close()
 
 
 def test_a_503_to_the_probe_is_sent_again_through_pygithub(server):
     name = repo_names(server.world)[0]
-    client = build_client(settings_for(server.base_url + "/github"))
-    try:
+    with closing(build_client(settings_for(server.base_url + "/github"))) as client:
         etag = get_json(client, f"/repos/{name}").etag
         server.inject(f"/github/repos/{name}", "503", times=1)
         answer = get_json(client, f"/repos/{name}", etag=etag)
         assert answer.status == 304
         probed = client.probe.get(f"/repos/{name}", None, etag)   # the pool is clean after the error body
         assert probed is not None and probed[0] == 304
-    finally:
-        client.close()
 
 
 def test_a_body_cut_off_for_the_probe_is_read_again(server):
     name = repo_names(server.world)[0]
-    client = build_client(settings_for(server.base_url + "/github"))
-    try:
+    with closing(build_client(settings_for(server.base_url + "/github"))) as client:
         plain = get_json(client, f"/repos/{name}")
         server.inject(f"/github/repos/{name}", "truncated", times=1)
         answer = get_json(client, f"/repos/{name}", etag='"stale"')
         assert answer.status == 200 and answer.data == plain.data
-    finally:
-        client.close()
 
 
 def test_an_oversized_body_is_refused(server):
     name = repo_names(server.world)[0]
-    client = build_client(settings_for(server.base_url + "/github", max_bytes=64 * 1024))
-    try:
+    with closing(build_client(settings_for(server.base_url + "/github", max_bytes=64 * 1024))) as client:
         server.inject(f"/github/repos/{name}", "oversized", times=1, bytes=200 * 1024)
         with pytest.raises(ParseError, match="max_bytes"):
             get_json(client, f"/repos/{name}", etag='"stale"')
-    finally:
-        client.close()
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -145,11 +126,8 @@ def test_the_probe_sends_the_clients_identity_and_never_logs_the_token(monkeypat
     _Recorder.seen = []
     caplog.set_level(logging.DEBUG)
     with local_http_server(_Recorder) as base:
-        client = build_client(settings_for(base))
-        try:
+        with closing(build_client(settings_for(base))) as client:
             answer = get_json(client, "/repos/a/b", etag='"same"')
-        finally:
-            client.close()
     assert answer.status == 304 and answer.data is None
     headers = {k.lower(): v for k, v in _Recorder.seen[-1].items()}
     assert headers["authorization"].endswith("ghp_probe_secret_123")
@@ -160,20 +138,14 @@ def test_the_probe_sends_the_clients_identity_and_never_logs_the_token(monkeypat
 
 def test_with_proxy_variables_set_the_probe_is_off(server, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    client = build_client(settings_for(server.base_url + "/github"))
-    try:
+    with closing(build_client(settings_for(server.base_url + "/github"))) as client:
         assert client.probe is None
         name = repo_names(server.world)[0]
         etag = get_json(client, f"/repos/{name}").etag
         assert get_json(client, f"/repos/{name}", etag=etag).status == 304
-    finally:
-        client.close()
 
 
 def test_a_pagination_link_elsewhere_is_refused_before_any_request():
-    client = build_client(settings_for("http://127.0.0.1:9/github"))
-    try:
+    with closing(build_client(settings_for("http://127.0.0.1:9/github"))) as client:
         with pytest.raises(ParseError, match="leaves the configured base_url"):
             get_json(client, "http://evil.example/github/repos/a/b", etag='"x"')
-    finally:
-        client.close()
