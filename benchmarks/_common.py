@@ -167,3 +167,30 @@ def cpu_seconds() -> float:
     machine wall time mostly measures the queue; CPU time is printed beside it."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+# --- a sample-world server in its own process -----------------------------------------------------
+def answer_commands(server: Any, conn: Any, extra: dict[str, Callable[..., Any]] | None = None) -> None:
+    """Answer a benchmark's commands on ``conn`` (tuples: name, then arguments)
+    for a running sample-world ``server`` until ("stop",).  Built in:
+    ("counts",) its request counts, ("reset",) zero them, ("cpu",) the
+    server process's own CPU seconds (its answers are part of our wall time,
+    its CPU is not ours); ``extra`` adds the benchmark's own."""
+    handlers: dict[str, Callable[..., Any]] = {
+        "counts": lambda: dict(server.counts),
+        "reset": lambda: server.reset_counts() or "ok",
+        "cpu": time.process_time,
+        **(extra or {}),
+    }
+    while True:
+        name, *args = conn.recv()
+        if name == "stop":
+            conn.send("bye")
+            return
+        conn.send(handlers[name](*args))
+
+
+def ask(conn: Any, *command: Any) -> Any:
+    """One command to an `answer_commands` process, and its answer."""
+    conn.send(command)
+    return conn.recv()

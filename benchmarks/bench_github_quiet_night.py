@@ -32,12 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    cpu_seconds, median, no_nagle_in_sample_server, print_header, quiet_logging, ratio, write_json,
+    answer_commands, ask, cpu_seconds, median, no_nagle_in_sample_server, print_header, quiet_logging, ratio, write_json,
 )
 
 
 def serve(n_people: int, conn) -> None:
-    """Subprocess: generate and serve the world; answer "counts" / "reset" / "cpu" (its own CPU seconds) / "stop"."""
+    """Subprocess: generate and serve the world; answer `_common.answer_commands`."""
     quiet_logging()
     no_nagle_in_sample_server()
     from sampleworld import server as sw
@@ -47,18 +47,7 @@ def serve(n_people: int, conn) -> None:
     world = generate_world(n_people, seed=7)
     with sw.serve(world) as server:
         conn.send({"base_url": server.base_url, "repos": [r.full_name for r in world.repos]})
-        while True:
-            command = conn.recv()
-            if command == "counts":
-                conn.send(dict(server.counts))
-            elif command == "reset":
-                server.reset_counts()
-                conn.send("ok")
-            elif command == "cpu":
-                conn.send(time.process_time())
-            else:
-                conn.send("bye")
-                return
+        answer_commands(server, conn)
 
 
 def settings_for(base_url: str, repos: list[str], concurrency: int):
@@ -118,25 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[str, dict] = {}
     for _ in range(args.repeats):
         for name, settings, probe in (("baseline", base_settings, False), ("ours", ours_settings, True)):
-            parent.send("reset")
-            parent.recv()
-            server_cpu = _ask(parent, "cpu")
+            ask(parent, "reset")
+            server_cpu = ask(parent, "cpu")
             runs[name].append(quiet_night(settings, state, probe))
-            runs[name][-1]["server_cpu_seconds"] = _ask(parent, "cpu") - server_cpu
-            parent.send("counts")
-            counts[name] = {k: v for k, v in parent.recv().items() if k.startswith("github")}
-    parent.send("stop")
-    parent.recv()
+            runs[name][-1]["server_cpu_seconds"] = ask(parent, "cpu") - server_cpu
+            counts[name] = {k: v for k, v in ask(parent, "counts").items() if k.startswith("github")}
+    ask(parent, "stop")
     proc.join(10)
     result = summarise(runs, counts, len(repos))
     print_result(result, args.concurrency)
     write_json(args.json, {"machine": info, "people": args.people, "repos": len(repos), **result})
     return 0
-
-
-def _ask(conn, command: str):
-    conn.send(command)
-    return conn.recv()
 
 
 def summarise(runs: dict[str, list[dict]], counts: dict[str, dict], n_repos: int) -> dict:

@@ -47,7 +47,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    RssSampler, cpu_seconds, load_average, no_nagle_in_sample_server, print_header, quiet_logging, write_json,
+    RssSampler, answer_commands, ask, cpu_seconds, load_average, no_nagle_in_sample_server, print_header,
+    quiet_logging, write_json,
 )
 
 
@@ -68,10 +69,11 @@ def add_new_papers(world, fraction: float, seed: int = 11) -> int:
 
 
 def serve_world(n_people: int, fraction: float, conn) -> None:
-    """Subprocess: generate, serve, answer ("night", n) / ("counts",) / ("stop",)."""
+    """Subprocess: generate, serve, answer `_common.answer_commands` plus ("night", n) and ("write", dir)."""
     quiet_logging()
     no_nagle_in_sample_server()
     from sampleworld import server as sw
+    from sampleworld.files import write_world
     from sampleworld.generate import generate_world
 
     sw.GITHUB_LIMIT = 10**9  # a whole world's crawl is more than one hour of a token's budget
@@ -79,23 +81,17 @@ def serve_world(n_people: int, fraction: float, conn) -> None:
     added = add_new_papers(world, fraction)
     with sw.serve(world) as server:
         conn.send({"base_url": server.base_url, "new_papers": added, "world": _world_size(world)})
-        while True:
-            command = conn.recv()
-            if command[0] == "night":
-                server.set_night(command[1])
-                server.reset_counts()
-                conn.send("ok")
-            elif command[0] == "counts":
-                conn.send(server.counts)
-            elif command[0] == "cpu":
-                conn.send(time.process_time())
-            elif command[0] == "write":
-                from sampleworld.files import write_world
-                write_world(command[1], world, base_url=server.base_url, include_world_json=False)
-                conn.send("ok")
-            else:
-                conn.send("bye")
-                return
+
+        def night(number: int) -> str:
+            server.set_night(number)
+            server.reset_counts()
+            return "ok"
+
+        def write(directory: str) -> str:
+            write_world(directory, world, base_url=server.base_url, include_world_json=False)
+            return "ok"
+
+        answer_commands(server, conn, {"night": night, "write": write})
 
 
 def _world_size(world) -> dict:
@@ -233,8 +229,7 @@ def warehouse_rows(db: Path) -> dict:
 
 
 def write_config(workdir: Path, conn) -> Path:
-    conn.send(("write", str(workdir)))
-    conn.recv()
+    ask(conn, "write", str(workdir))
     path = workdir / "talent-signals.toml"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^page_size = 100$", "page_size = 2000", text, count=1)
@@ -308,18 +303,14 @@ def main(argv: list[str] | None = None) -> int:
     with _workdir(args.keep) as tmp:
         config = load_config(write_config(Path(tmp), parent), db=Path(tmp) / "warehouse.duckdb")
         for night in (1, 2):
-            parent.send(("night", night))
-            parent.recv()
+            ask(parent, "night", night)
             sampler = RssSampler().start()
             load = load_average()
-            parent.send(("cpu",))
-            server_cpu = parent.recv()
+            server_cpu = ask(parent, "cpu")
             result = run_night(config, sampler, batch_records, concurrent=not args.sequential_sources)
-            parent.send(("cpu",))
-            result["server_cpu_seconds"] = parent.recv() - server_cpu
+            result["server_cpu_seconds"] = ask(parent, "cpu") - server_cpu
             peaks = sampler.stop()
-            parent.send(("counts",))
-            counts = {k: v for k, v in parent.recv().items() if ":" not in k}
+            counts = {k: v for k, v in ask(parent, "counts").items() if ":" not in k}
             result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
                           db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
             results[f"night{night}"] = result
@@ -327,8 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(config.warehouse_path, Path(tmp) / f"night{night}.duckdb")
             print_night(f"night {night} (load {load}; rows {result['rows']}; {result['db_mb']} MB)", result,
                         peaks, counts)
-    parent.send(("stop",))
-    parent.recv()
+    ask(parent, "stop")
     proc.join(10)
     n1, n2 = results["night1"]["seconds"], results["night2"]["seconds"]
     results["incremental_fraction"] = n2 / n1
