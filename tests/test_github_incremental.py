@@ -104,7 +104,8 @@ def test_unchanged_night_asks_for_no_org_repo_and_keeps_the_rows_seen(server, re
     state2 = run_pull(con, settings, NIGHT2)
     assert org_repo_requests(request_log, settings) == []  # not even a 304
     assert server.counts.get("github", 0) == 0
-    assert len(request_log) == len([k for k in state if k.startswith("org:")]) + 2 * len(settings.repos)
+    # one free 304 per configured repository: its contributors were checked within recheck_days
+    assert len(request_log) == len([k for k in state if k.startswith("org:")]) + len(settings.repos)
     assert all(status == 304 for _, status in request_log)
     assert state2 == state
     assert {t: rows(con, t) for t in GITHUB_TABLES} == before  # same rows, same content
@@ -227,6 +228,58 @@ def test_recheck_days_zero_asks_for_every_repo_every_night(server, request_log):
     assert asked and all(status == 304 for _, status in asked)
 
 
+# --- repositories configured by name (no listing) --------------------------------------------
+def requests_for(log, full_name: str) -> list[tuple[str, int]]:
+    return [(p, s) for p, s in log if p.lower() == f"/repos/{full_name}".lower()
+            or p.lower().startswith(f"/repos/{full_name}/".lower())]
+
+
+def test_a_configured_repo_answering_304_costs_one_request_within_recheck_days(server, request_log):
+    settings = settings_for(server, recheck_days=3)
+    _, state = pages_of(settings, {})
+    target = settings.repos[0]
+    assert state[checked_key(target)].startswith(date.today().isoformat() + "|")  # night 1 checked it
+    request_log.clear()
+    pages, state2 = pages_of(settings, age(state, target, 2))
+    assert requests_for(request_log, target) == [(f"/repos/{target}", 304)]  # no contributor list asked
+    assert state2[checked_key(target)] == age(state, target, 2)[checked_key(target)]  # the check date stays
+    seen = seen_in(pages)
+    assert target.lower() in seen["github_repo"] and target.lower() in seen["github_contributors"]
+
+
+def test_a_configured_repo_is_rechecked_after_recheck_days(world, server, request_log):
+    from sampleworld.model import Contribution
+
+    settings = settings_for(server, recheck_days=3)
+    _, state = pages_of(settings, {})
+    target = settings.repos[0]
+    repo = next(r for r in world.repos if r.full_name.lower() == target.lower())
+    # the contributor list changes, the repository payload does not (no push)
+    repo.contributors.append(Contribution("late-joiner", repo.contributors[0].person_id, 10**6, 1))
+    request_log.clear()
+    pages, _ = pages_of(settings, age(state, target, 2))
+    assert (target.lower(), "late-joiner") not in contributions_in(pages)  # within recheck_days
+    request_log.clear()
+    pages, state2 = pages_of(settings, age(state, target, 3))
+    assert requests_for(request_log, target) == [(f"/repos/{target}", 304), (f"/repos/{target}/contributors", 200)]
+    assert (target.lower(), "late-joiner") in contributions_in(pages)
+    assert state2[checked_key(target)].startswith(date.today().isoformat() + "|")
+
+
+@pytest.mark.parametrize("stored", [None, "not-a-date|", ""])
+def test_a_configured_repo_without_a_readable_check_asks_for_its_contributors(server, request_log, stored):
+    settings = settings_for(server)
+    _, state = pages_of(settings, {})
+    target = settings.repos[0]
+    old = {k: v for k, v in state.items() if k != checked_key(target)}
+    if stored is not None:  # None: a state written before configured repos stored a check date
+        old[checked_key(target)] = stored
+    request_log.clear()
+    _, state2 = pages_of(settings, old)
+    assert requests_for(request_log, target) == [(f"/repos/{target}", 304), (f"/repos/{target}/contributors", 304)]
+    assert state2[checked_key(target)].startswith(date.today().isoformat() + "|")
+
+
 # --- stored state ---------------------------------------------------------------------------
 def test_listing_state_keeps_one_stamp_per_listed_repo(server):
     settings = settings_for(server)
@@ -259,7 +312,9 @@ def test_a_listing_stored_without_stamps_still_works_but_skips_nothing(server, r
 def test_an_unreadable_check_entry_means_the_repo_is_asked_for(server, request_log, stored):
     settings = settings_for(server)
     _, state = pages_of(settings, {})
-    target = next(k.removeprefix("etag:checked:") for k in state if k.startswith("etag:checked:"))
+    orgs = {o.lower() for o in settings.orgs}
+    target = next(k.removeprefix("etag:checked:") for k in state
+                  if k.startswith("etag:checked:") and k.split(":")[2].split("/")[0] in orgs)
     request_log.clear()
     pages_of(settings, {**state, checked_key(target): stored})
     assert org_repo_requests(request_log, settings) == [(f"/repos/{target}", 200), (f"/repos/{target}/languages", 200),

@@ -52,8 +52,9 @@ def night(settings: GithubSettings, state: dict) -> tuple[list, dict]:
     return pages, checkpoint
 
 
-def test_quiet_night_is_answered_by_the_probe_with_free_304s(server, monkeypatch):
-    settings = settings_for(server.base_url + "/github", repos=repo_names(server.world))
+@pytest.mark.parametrize("recheck_days, per_repo", [(7, 1), (0, 2)])  # 0: the contributor list is asked too
+def test_quiet_night_is_answered_by_the_probe_with_free_304s(server, monkeypatch, recheck_days, per_repo):
+    settings = settings_for(server.base_url + "/github", repos=repo_names(server.world), recheck_days=recheck_days)
     _, state = night(settings, {})
     sent_through_pygithub = []
     original = client_module._request_json
@@ -62,7 +63,7 @@ def test_quiet_night_is_answered_by_the_probe_with_free_304s(server, monkeypatch
     server.reset_counts()
     pages, _ = night(settings, state)
     counts = server.counts
-    assert counts.get("github:not_modified") == 2 * len(settings.repos)   # repository + contributor list
+    assert counts.get("github:not_modified") == per_repo * len(settings.repos)  # repository (+ contributor list)
     assert counts.get("github", 0) == 0                                   # nothing counted
     assert sent_through_pygithub == []
     assert not [r for p in pages for r in p.records]

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from datetime import timezone
+from datetime import date, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.github import contributors_etag_key, pull, repo_etag_key
+from sources.github import checked_key, contributors_etag_key, pull, repo_etag_key
 from sources.github.client import build_client
 from sources.github.graphql import GraphqlUnavailable, _users_from_answer, build_users_query
 from sources.github.parse import contribution_from_json, repo_from_json, user_from_graphql, user_from_rest
@@ -450,16 +450,19 @@ def test_second_run_with_etags_sends_if_none_match_and_yields_nothing_new(fake_g
     second = list(pull(settings, state))
     assert [p.records for p in second] == [[]]
     assert second[0].checkpoint == state  # ETags survive the quiet night
-    # the contributor list is asked conditionally too (a new contributor need
-    # not change the repo payload); both answers are free 304s
-    assert fake_github.requests == [("GET", "/gh/repos/acme/tiny"), ("GET", "/gh/repos/acme/tiny/contributors")]
+    # the repo answered a free 304 and its contributor list was checked within
+    # recheck_days: the list is not asked (tests/test_github_incremental.py)
+    assert fake_github.requests == [("GET", "/gh/repos/acme/tiny")]
 
 
-def test_new_contributor_behind_an_unchanged_repo_is_found(fake_github, monkeypatch):
+@pytest.mark.parametrize("recheck_days", [0, 1])  # 1: last night's check is one day old
+def test_new_contributor_behind_an_unchanged_repo_is_found_at_the_recheck(fake_github, monkeypatch, recheck_days):
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     fake_github.add_repo("acme/tiny", 3)
-    settings = _settings(fake_github, ["acme/tiny"])
+    settings = _settings(fake_github, ["acme/tiny"], recheck_days=recheck_days)
     state = {k: v for p in pull(settings, {}) for k, v in p.checkpoint.items()}
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    state[checked_key("acme/tiny")] = yesterday + "|"
     fake_github.add_repo("acme/tiny", 4)  # same repo payload, one more contributor
     second = list(pull(settings, state))
     logins = {r.login for p in second for r in p.records if isinstance(r, GithubContribution)}
@@ -652,9 +655,10 @@ def test_second_night_without_upstream_change_costs_no_counted_request(world_ser
     assert len(org_pages) == (len(settings.orgs) if per_page == 100 else len(repos) - len(settings.repos))
 
     again, state2, counted2 = _night(world_server, settings, state)
-    assert counted2 == 0  # every listing page and configured repo/contributor list answered 304
-    # org repos unchanged in their listing are not asked for at all (tests/test_github_incremental.py)
-    assert world_server.counts["github:not_modified"] == len(org_pages) + 2 * len(settings.repos)
+    assert counted2 == 0  # every listing page and configured repo answered 304
+    # org repos unchanged in their listing are not asked for at all, configured repos' contributor
+    # lists not within recheck_days (tests/test_github_incremental.py)
+    assert world_server.counts["github:not_modified"] == len(org_pages) + len(settings.repos)
     assert again == []  # nothing new to load
     assert state2 == state and _repo_names(state2) == repos  # the same repos stay known, state survives
 

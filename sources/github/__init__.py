@@ -45,8 +45,12 @@ repository's own fields did not change); a repository whose stamp moved is
 read from its listing item when the page was answered 200, from
 ``/repos/{o}/{r}`` otherwise.  Org repositories read from a listing item
 store no repository ETag (a stored one is kept: it stays a valid validator).
-Configured ``repos`` are always asked (conditionally): only an org listing
-tells us they are unchanged.
+Configured ``repos`` have no listing: each is asked (conditionally) every
+night.  A 304 there vouches for the repository's fields and pushes; its
+contributor list is then asked only when its last check (the date in
+``etag:checked:<owner/name>``) is ``recheck_days`` old, for the same reason
+as above.  So a quiet night costs one free 304 per configured repository,
+not two (at 100k people: 2,449 requests instead of 4,897).
 
 What the upstream confirms unchanged (a skipped repository, a 304) is named
 in `Page.seen` (``github_repo``: the repository row, ``github_contributors``:
@@ -103,6 +107,7 @@ class RepoPlan:
     checkpoint: dict[str, str]
     items: dict[str, dict] = field(default_factory=dict)  # repository fields of freshly listed repos to fetch
     recheck: set[str] = field(default_factory=set)  # unchanged stamp, check too old: contributors only
+    today: date | None = None  # the night's date (UTC), for the checks' dates
 
 
 def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
@@ -181,18 +186,16 @@ def plan_repos(client: GithubClient, state: dict[str, str], today: date) -> Repo
                     "(within recheck_days=%d): not requested", len(skipped), len(names), client.settings.recheck_days)
     fetched = set(fetch)
     return RepoPlan(fetch, skipped, {n: s for n, s in stamps.items() if n in fetched}, checkpoint,
-                    {n: fields for n, fields in items.items() if n in fetched}, recheck)
+                    {n: fields for n, fields in items.items() if n in fetched}, recheck, today)
 
 
 def is_unchanged(stored: str | None, stamp: str | None, today: date, recheck_days: int) -> bool:
     """True when the listing stamp equals the one stored at the last full check
     (``"<date>|<stamp>"``) and that check is less than ``recheck_days`` old.
     Anything unknown or unreadable means "not unchanged": the repo is simply asked for."""
-    if not stored or not stamp or recheck_days <= 0:
+    if not stored or not stamp:
         return False
-    checked_on, _, stored_stamp = stored.partition("|")
-    checked = _check_date(checked_on)
-    return checked is not None and stored_stamp == stamp and 0 <= (today - checked).days < recheck_days
+    return stored.partition("|")[2] == stamp and checked_within(stored, today, recheck_days)
 
 
 def same_stamp(stored: str | None, stamp: str | None) -> bool:
@@ -245,8 +248,8 @@ def _pull_one(client: GithubClient, plan: RepoPlan, full_name: str, languages: d
     if full_name in plan.items:
         return pull_listed_repo(client, full_name, plan.items[full_name], languages, state)
     if full_name in plan.recheck:
-        return _pull_unchanged_repo(client, full_name, state)
-    return pull_repo(client, full_name, state)
+        return _pull_unchanged_repo(client, full_name, state, plan.today)
+    return pull_repo(client, full_name, state, plan.today)
 
 
 def _in_order(client: GithubClient, workers: ThreadPoolExecutor, fetch, names: list[str]) -> Iterator[Page | None]:
@@ -314,38 +317,64 @@ def pull_listed_repo(client: GithubClient, full_name: str, fields: dict, languag
                 seen=_seen((), [repo.full_name] if same else ()))
 
 
-def pull_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page | None:
+def pull_repo(client: GithubClient, full_name: str, state: dict[str, str],
+              today: date | None = None) -> Page | None:
     """One repository's Page, a Page without records (carrying the ETags and
     `Page.seen`) when it is unchanged (304), or None when it does not exist
     (a logged skip)."""
+    today = today or today_utc()
     repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
     response = get_or_skip(client, f"repo {full_name}", f"/repos/{full_name}", etag=state.get(repo_key))
     if response is None:
         return None
     if response.status == 304:
-        return _pull_unchanged_repo(client, full_name, state)
+        if checked_within(state.get(checked_key(full_name)), today, client.settings.recheck_days):
+            return _confirmed_repo(full_name, state)
+        return _pull_unchanged_repo(client, full_name, state, today)
     with api_errors(client, f"repo {full_name}"):
         languages = get_json(client, f"/repos/{full_name}/languages").data
         repo = repo_from_json(response.data, languages or {})
         contributions, contrib_etag, same = fetch_contributions(client, full_name, repo.full_name,
                                                                 state.get(contrib_key))
-    checkpoint = {repo_key: response.etag, contrib_key: contrib_etag}
+    checkpoint = {repo_key: response.etag, contrib_key: contrib_etag, checked_key(full_name): f"{today}|"}
     return Page([repo, *contributions], checkpoint={k: v for k, v in checkpoint.items() if v},
                 seen=_seen((), [repo.full_name] if same else ()))
 
 
-def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str]) -> Page:
-    """Repo metadata answered 304; its contributor list may still have changed
-    (a new contributor does not always change the repo payload), so ask for
-    it conditionally too: a 304 there is free as well."""
+def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str],
+                         today: date | None = None) -> Page:
+    """Repo metadata answered 304 (or its listing stamp did not move), but its
+    last contributor check is ``recheck_days`` old: a new contributor does not
+    always change the repo payload, so ask for the list conditionally (a 304
+    there is free as well)."""
     repo_key, contrib_key = repo_etag_key(full_name), contributors_etag_key(full_name)
     contributions, contrib_etag, same = fetch_contributions(client, full_name, full_name.lower(),
                                                             state.get(contrib_key))
     if same:
         logger.info("GitHub repo %s: not modified since the last run (304), nothing new", full_name)
-    checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag}
+    checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag,
+                  checked_key(full_name): f"{today or today_utc()}|"}
     return Page(list(contributions), checkpoint={k: v for k, v in checkpoint.items() if v},
                 seen=_seen([full_name], [full_name] if same else ()))
+
+
+def _confirmed_repo(full_name: str, state: dict[str, str]) -> Page:
+    """A configured repository answered 304 and its contributor list was checked
+    less than ``recheck_days`` ago: nothing is asked; its stored entries are
+    re-emitted (the check date unchanged, so the re-check still comes due)."""
+    logger.info("GitHub repo %s: not modified since the last run (304), contributors checked recently", full_name)
+    keys = (repo_etag_key(full_name), contributors_etag_key(full_name), checked_key(full_name))
+    return Page([], checkpoint={key: state[key] for key in keys if state.get(key)},
+                seen=_seen([full_name], [full_name]))
+
+
+def checked_within(stored: str | None, today: date, recheck_days: int) -> bool:
+    """True when the date of a stored check (``"<date>|..."``) is less than
+    ``recheck_days`` old; anything unknown or unreadable means "ask again"."""
+    if not stored or recheck_days <= 0:
+        return False
+    checked = _check_date(stored.partition("|")[0])
+    return checked is not None and 0 <= (today - checked).days < recheck_days
 
 
 def fetch_contributions(client: GithubClient, full_name: str, repo: str,

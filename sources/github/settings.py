@@ -54,7 +54,9 @@ class GithubSettings:
     is not requested at all, unless that last check is this many days old:
     the listing does not reflect every change of the contributor list (it is
     computed and cached apart from pushes), so each repository is still
-    re-checked (conditionally) at least this often.  0 re-checks every night.
+    re-checked (conditionally) at least this often.  A repository configured
+    by name is asked every night (conditionally); when it answers 304 its
+    contributor list is asked only this often.  0 re-checks every night.
     ``concurrency``: repositories whose requests may be in flight at once.
     It overlaps round trips only: on a real host requests still leave at
     most one per 0.25 s (PyGithub's pacing, GitHub's advice against secondary
