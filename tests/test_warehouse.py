@@ -11,7 +11,7 @@ from sources.records import (
     GithubContribution, GithubRepo, GithubUser, InternalPerson, Link, Paper, PaperAuthor,
     Speaker, Talk,
 )
-from warehouse import NightlyBuild, connect, load_page, migrate
+from warehouse import NightlyBuild, connect, deferred_checkpoints, load_page, migrate
 from warehouse.migrate import available_migrations
 
 RAW_TABLES = [
@@ -152,3 +152,15 @@ def test_aborted_night_leaves_published_warehouse_untouched(tmp_path):
     check.close()
     assert published.stat().st_size == size
     assert not (tmp_path / "wh.duckdb.building").exists()
+
+
+def test_deferred_checkpoints_raise_the_threshold_for_the_block_and_restore_it_even_after_an_error(con):
+    threshold = "SELECT current_setting('checkpoint_threshold')"
+    before = con.execute(threshold).fetchone()[0]
+    with deferred_checkpoints(con, "2GiB"):
+        assert con.execute(threshold).fetchone()[0] == "2.0 GiB"
+    assert con.execute(threshold).fetchone()[0] == before
+    with pytest.raises(RuntimeError, match="stage failed"):
+        with deferred_checkpoints(con):
+            raise RuntimeError("stage failed")
+    assert con.execute(threshold).fetchone()[0] == before

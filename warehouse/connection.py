@@ -8,8 +8,10 @@ global connection anywhere in the project.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -37,3 +39,22 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False,
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier (sqlite-utils style: always quoted)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def deferred_checkpoints(con: duckdb.DuckDBPyConnection, threshold: str = "1TiB") -> Iterator[None]:
+    """Raise ``checkpoint_threshold`` for the block, then set it back.
+
+    Why: DuckDB checkpoints its in-memory temp catalog like a database once
+    its log passes the threshold (16 MiB by default), compressing every temp
+    table then alive.  A stage that stages its work in temp tables and drops
+    them at its end pays for that compression for nothing: at 100k people it
+    was 1.8-3.7 s of a 15 s incremental identity resolution.  Writes to the
+    warehouse itself stay in its write-ahead log meanwhile (durable: a crash
+    replays it); the next commit after the block checkpoints them."""
+    (old,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    con.execute(f"SET checkpoint_threshold = '{threshold}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{old}'")

@@ -29,6 +29,7 @@ from enrich.identity import persons as _persons
 from enrich.identity import rounds as _rounds
 from enrich.identity import steps as _steps
 from enrich.identity.steps import Params, run
+from warehouse import deferred_checkpoints
 
 logger = logging.getLogger(__name__)
 
@@ -74,14 +75,15 @@ def resolve(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None,
     now = _naive_utc(now or datetime.now(timezone.utc))
     _steps.create_macros(con)
     _incremental.ensure_tables(con)
-    plan = _timed(_incremental.plan, con, p, scorer, now, mode)
-    logger.info("identity: %s resolution (%s)", plan.mode, plan.why)
-    if plan.mode == "unchanged":
-        result = _unchanged(con, plan, scorer, started)
-    else:
-        with _duckdb_share(con, DUCKDB_SHARE):
-            result = _resolve(con, p, scorer, now, plan, started)
-    _steps.drop_temp(con)
+    with deferred_checkpoints(con):  # the steps' temp tables are dropped below, never worth compressing
+        plan = _timed(_incremental.plan, con, p, scorer, now, mode)
+        logger.info("identity: %s resolution (%s)", plan.mode, plan.why)
+        if plan.mode == "unchanged":
+            result = _unchanged(con, plan, scorer, started)
+        else:
+            with _duckdb_share(con, DUCKDB_SHARE):
+                result = _resolve(con, p, scorer, now, plan, started)
+        _steps.drop_temp(con)
     logger.info("identity resolution: %s", result)
     return result
 

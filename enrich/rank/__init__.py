@@ -27,6 +27,7 @@ from enrich.rank import people as _people
 from enrich.rank import scoring as _scoring
 from enrich.rank import sql_surface as _surface
 from enrich.rank.profiles import Profiles, load_profiles
+from warehouse import deferred_checkpoints
 
 logger = logging.getLogger(__name__)
 
@@ -65,17 +66,18 @@ def rank(con: duckdb.DuckDBPyConnection, *, profiles: Profiles | str | Path | No
     if not isinstance(profiles, Profiles):
         profiles = load_profiles(profiles)
     now = _naive_utc(now or datetime.now(timezone.utc))
-    own_tx = _begin(con)
-    try:
-        n_features, scanned, plan = _run_steps(con, profiles, _features.reference_date(now), full)
-        if own_tx:
-            con.execute("COMMIT")
-    except Exception:
-        if own_tx:
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        _drop_temp(con)
+    with deferred_checkpoints(con):  # the steps' temp tables are dropped below, never worth compressing
+        own_tx = _begin(con)
+        try:
+            n_features, scanned, plan = _run_steps(con, profiles, _features.reference_date(now), full)
+            if own_tx:
+                con.execute("COMMIT")
+        except Exception:
+            if own_tx:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            _drop_temp(con)
     stats = RankStats(people=_count(con, 'SELECT count(DISTINCT "person_id") FROM "person_features"'),
                       feature_rows=n_features, roles=_per_role(con, profiles), profiles=profiles.source,
                       seconds=round(time.monotonic() - started, 3), scanned_rows=scanned,
