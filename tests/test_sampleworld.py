@@ -176,6 +176,8 @@ def test_arxiv_query_syntax_subset(server, world):
     assert ids("cat:cs.LG AND (abs:serving OR abs:evaluation)") <= lg
     assert ids('cat:cs.HC AND abs:"human-AI interaction"') == hc
     assert ids('abs:"interaction human-AI"') == set()
+    assert ids('abs:"man-AI interaction"') == set() and ids('abs:"human-A"') == set()  # whole words only
+    assert ids('abs:"HUMAN-ai   Interaction"') == hc  # case and spacing do not matter, as on arXiv
     bad = requests.get(server.base_url + "/arxiv/api/query", params={"search_query": "cat:cs.LG AND ("}, timeout=T)
     assert bad.status_code == 400 and b"<title>Error</title>" in bad.content
 
