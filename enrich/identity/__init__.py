@@ -209,8 +209,13 @@ def _write(con: duckdb.DuckDBPyConnection, roots: dict[str, str], kept: list[tup
     scope: context identities keep theirs)."""
     scope = "" if full else 'WHERE "identity_id" IN (SELECT "identity_id" FROM "_ir_scope" WHERE "resolvable")'
     ids = [r[0] for r in con.execute(f'SELECT "identity_id" FROM "_ir_names" {scope} ORDER BY 1').fetchall()]
-    current, age = _persons.existing_persons(con)
-    result = _persons.assign(ids, roots, kept, current, age)
+    if full:
+        current, age = _persons.existing_persons(con)
+        result = _persons.assign(ids, roots, kept, current, age)
+    else:
+        run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_decidable" AS SELECT "identity_id" FROM "_ir_scope" WHERE "resolvable"')
+        current, age = _persons.existing_persons(con, "_ir_decidable")
+        result = _persons.assign(ids, roots, kept, current, age, _persons.person_ids(con))
     _persons.ensure_aliases_table(con)
     if full:
         _persons.write_pairs(con, kept)

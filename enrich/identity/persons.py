@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from enrich.identity.steps import run
+from warehouse import quote_ident
 
 
 @dataclass
@@ -41,9 +42,18 @@ def ensure_aliases_table(con: duckdb.DuckDBPyConnection) -> None:
         "old_person_id" VARCHAR PRIMARY KEY, "person_id" VARCHAR NOT NULL, "merged_at" TIMESTAMP)''')
 
 
-def existing_persons(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, tuple]]:
-    """identity -> current person id, and person id -> (first decided_at, id) for age order."""
-    rows = con.execute('SELECT "identity_id", "person_id", "decided_at" FROM "identity_person"').fetchall()
+def existing_persons(con: duckdb.DuckDBPyConnection, scope: str | None = None
+                     ) -> tuple[dict[str, str], dict[str, tuple]]:
+    """identity -> current person id, and person id -> (first decided_at, id) for age order.
+
+    ``scope`` (a table of ``identity_id``s) keeps the persons those identities
+    belong to, all their members included: an incremental night re-decides a
+    few thousand identities, and reading all of `identity_person` into Python
+    cost 0.9 s at 100k people."""
+    where = "" if scope is None else (
+        ' WHERE "person_id" IN (SELECT "person_id" FROM "identity_person" '
+        f'WHERE "identity_id" IN (SELECT "identity_id" FROM {quote_ident(scope)}))')
+    rows = con.execute(f'SELECT "identity_id", "person_id", "decided_at" FROM "identity_person"{where}').fetchall()
     current = {i: p for i, p, _ in rows}
     age: dict[str, tuple] = {}
     for _, p, decided in rows:
@@ -62,16 +72,22 @@ def _groups(identity_ids: list[str], roots: dict[str, str]) -> list[list[str]]:
     return groups
 
 
+def person_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every person id in use: a fresh id must not collide with one."""
+    return {r[0] for r in con.execute('SELECT DISTINCT "person_id" FROM "identity_person"').fetchall()}
+
+
 def assign(identity_ids: list[str], roots: dict[str, str], kept: list[tuple],
-           current: dict[str, str], age: dict[str, tuple]) -> Assignment:
-    """Person id per identity, aliases for absorbed ids, per-identity reason."""
+           current: dict[str, str], age: dict[str, tuple], taken: set[str] | None = None) -> Assignment:
+    """Person id per identity, aliases for absorbed ids, per-identity reason.
+    ``taken``: person ids a fresh one must not equal (default: those in ``current``)."""
     best: dict[str, tuple[float, str, str]] = {}
     for a, b, conf, reason, _ in kept:
         for me, other in ((a, b), (b, a)):
             if me not in best or conf > best[me][0]:
                 best[me] = (conf, other, reason)
     claimed: set[str] = set()
-    taken = set(current.values())   # ids a fresh id must not collide with
+    taken = set(current.values()) if taken is None else set(taken)  # ids a fresh id must not collide with
     rows, alias_candidates, new = [], [], 0
     for members in _groups(identity_ids, roots):
         olds = sorted({current[m] for m in members if m in current}, key=lambda p: age.get(p, (datetime.max, p)))
