@@ -180,3 +180,20 @@ def test_session_sends_user_agent(server):
     session.headers.update(http.make_session("test-agent/1").headers)
     http.fetch_json(server.base + "/ua", timeout=5, session=session)
     assert seen["User-Agent"] == "test-agent/1"
+
+
+@pytest.mark.parametrize("proxy", [None, "http://proxy.corp.example:3128"])
+def test_session_reads_the_environment_per_request_only_when_a_proxy_is_configured(monkeypatch, proxy):
+    """A corporate proxy and CA bundle keep working; without a proxy the session
+    stops scanning the environment on every request (and verifies with the bundle)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    session = http.make_session()
+    assert session.trust_env is bool(proxy)
+    settings = session.merge_environment_settings("https://pretalx.example/api/", {}, None, None, None)
+    assert settings["verify"] == "/etc/ssl/corp-ca.pem"
+    assert settings["proxies"].get("https") == proxy

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -49,6 +48,7 @@ from requests.utils import parse_header_links
 from sources.errors import ParseError, RateLimited, SourceError
 from sources.github.probe import BodyTooLarge, ConditionalProbe, join_within, record_rate_limit, refuse_declared
 from sources.github.settings import GithubSettings
+from sources.http import ca_bundle, proxies_configured
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
     )
     cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
-    probe = None if _proxies_configured() else build_probe(gh, settings)
+    probe = None if proxies_configured() else build_probe(gh, settings)
     paced = gh.requester.kwargs.get("seconds_between_requests")
     return GithubClient(gh, settings, token, probe, threading.Lock() if paced else None)
 
@@ -174,27 +174,9 @@ def cap_responses(requester: Any, max_bytes: int) -> None:
 def _capped_connection(connection_class: Any, max_bytes: int, *args: Any, **kwargs: Any) -> Any:
     connection = connection_class(*args, **kwargs)
     connection.session.hooks["response"].append(partial(_read_capped, max_bytes=max_bytes))
-    if not _proxies_configured():
+    if not proxies_configured():
         connection.session.trust_env = False   # CA bundle: see `ca_bundle`
     return connection
-
-
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-
-
-def _proxies_configured() -> bool:
-    """Whether proxy variables are set. Without them, letting `requests` read
-    the environment for each request only costs time: it scans every
-    variable per request (15% of a conditional request's CPU; a crawl makes
-    tens of thousands). netrc is off anyway (PyGithub sets session auth)."""
-    return any(name.lower() in _PROXY_VARIABLES for name in os.environ)
-
-
-def ca_bundle() -> str | bool:
-    """The CA bundle `requests` would take from the environment
-    (REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE), given to PyGithub as `verify`
-    so it still applies when the session no longer reads the environment."""
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _read_capped(response: requests.Response, *args: Any, max_bytes: int, **kwargs: Any) -> requests.Response:
