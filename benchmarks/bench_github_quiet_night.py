@@ -1,9 +1,10 @@
 """A quiet GitHub night over repositories configured by name: our crawl vs the serial PyGithub path.
 
 Repositories configured by name have no org listing to vouch for them, so
-every night asks each one conditionally (``/repos/{o}/{r}`` and its
-contributor list: two free 304s when nothing changed).  That is the largest
-cost of an incremental night at 100k people (4,897 304s).
+every night asks each one conditionally (``/repos/{o}/{r}``: one free 304
+when nothing changed; its contributor list too, a second 304, when its last
+check is ``recheck_days`` old).  That is the largest cost of an incremental
+night at 100k people (4,893 304s).
 
 Side by side in the same run, on the same state (night 1's checkpoint):
 

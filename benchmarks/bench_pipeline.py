@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             result = run_night(config, sampler, batch_records, concurrent=not args.sequential_sources)
             result["server_cpu_seconds"] = ask(parent, "cpu") - server_cpu
             peaks = sampler.stop()
-            counts = {k: v for k, v in ask(parent, "counts").items() if ":" not in k}
+            counts = {k: v for k, v in ask(parent, "counts").items() if ":" not in k or k.endswith(":not_modified")}
             result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
                           db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
             results[f"night{night}"] = result

@@ -2,7 +2,7 @@
 
 Why: a night with no upstream change still asks every repository configured
 by name whether it changed (``If-None-Match``; a 304 is free, but it is one
-round trip each: 4,897 of them at 100k people).  Through PyGithub's Requester
+round trip each: 4,893 of them at 100k people).  Through PyGithub's Requester
 each costs ≈ 1.6 ms of our CPU (requests' session machinery: settings
 merging, hooks, cookie jars, runtime protocol checks, a CA-bundle ``stat``),
 the night's largest cost after the round trips themselves.  The same request
