@@ -24,6 +24,12 @@ from sources.conferences.settings import ConferenceSettings
 from sources.errors import SourceError
 
 FUZZ = settings(max_examples=40, deadline=3000, suppress_health_check=list(HealthCheck), derandomize=True)
+# Hypothesis warns when the global `random` state moves while a strategy draws.
+# These strategies never touch `random`; another thread of the test process
+# does at times (background workers' retry jitter), which made the warning
+# appear in some runs and not others.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies:hypothesis.errors.HypothesisDeprecationWarning")
 
 SEED_PATHS = {
     "arxiv": "/arxiv/api/query?search_query=cat:cs.LG&start=0&max_results=5",
