@@ -5,6 +5,7 @@ the feed element, one-line summaries; compare shared/data/real/arxiv/*2026.xml).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from urllib.parse import quote
@@ -52,6 +53,13 @@ def spaced(text: str) -> str:
 _LAST_SPACED: dict[str, tuple[str, str]] = {}
 
 
+@functools.lru_cache(maxsize=4096)
+def _lowered(categories: tuple[str, ...]) -> frozenset[str]:
+    """A paper's categories, case-folded once per distinct combination (a
+    world has a few hundred; a query tests every paper against each ``cat:``)."""
+    return frozenset(c.lower() for c in categories)
+
+
 def _spaced_field(paper: Paper, field: str) -> str:
     text = _field_text(paper, field)
     last = _LAST_SPACED.get(field)
@@ -68,7 +76,7 @@ def _term(field: str, value: str):
         raise QueryError(f"unknown field {field!r}")
     if field == "cat":
         wanted = value.lower()
-        return lambda p: any(c.lower() == wanted for c in p.categories)
+        return lambda p: wanted in _lowered(tuple(p.categories))
     if field == "id":
         return lambda p: p.paper_id == value
     phrase = spaced(value)
