@@ -575,18 +575,19 @@ def _github_repo_routes(index: _Index, api: str, parts: list[str], params: dict)
         return kind, _json(dict(sorted(repo.languages.items(), key=lambda kv: -kv[1])))
     if kind == "topics":
         return kind, _json({"names": list(repo.topics)})
-    items = [GH.contributor_json(api, c.login, index.user_id(c.login), c.contributions)
-             for c in index.contributors(repo)]
-    return kind, _paged(f"{api}/repos/{repo.full_name}/contributors", params, items)
+    return kind, _paged(f"{api}/repos/{repo.full_name}/contributors", params, index.contributors(repo),
+                        lambda c: GH.contributor_json(api, c.login, index.user_id(c.login), c.contributions))
 
 
 def _list_page(index: _Index, api: str, path: str, params: dict, repos: list[Repo] | None) -> Response:
-    items = [GH.repo_json(api, r, index.user_id(r.owner), index.pushed_at(r)) for r in (repos or [])]
-    return _paged(api + path.rstrip("/"), params, items)
+    return _paged(api + path.rstrip("/"), params, repos or [],
+                  lambda r: GH.repo_json(api, r, index.user_id(r.owner), index.pushed_at(r)))
 
 
-def _paged(url_base: str, params: dict, items: list) -> Response:
-    """GitHub page-number pagination: ``per_page`` (default 30, max 100) and ``page``."""
+def _paged(url_base: str, params: dict, items: list, render) -> Response:
+    """GitHub page-number pagination: ``per_page`` (default 30, max 100) and
+    ``page``; only the page's own items are rendered (an org of 1,000 repos
+    is asked for page by page)."""
     try:
         per_page = min(100, max(1, int(params.get("per_page", 30))))
         page = max(1, int(params.get("page", 1)))
@@ -594,7 +595,7 @@ def _paged(url_base: str, params: dict, items: list) -> Response:
         return _json({"message": "Invalid request.", "documentation_url": GH.DOCS}, 422)
     last = max(1, -(-len(items) // per_page))
     keep = {k: v for k, v in params.items() if k not in ("page",)}
-    response = _json(items[(page - 1) * per_page: page * per_page])
+    response = _json([render(item) for item in items[(page - 1) * per_page: page * per_page]])
     link = GH.link_header(url_base, keep, page, last)
     if link:
         response.headers["Link"] = link
