@@ -7,6 +7,8 @@ validated like every other setting.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sources.errors import SourceError
@@ -36,6 +38,27 @@ def test_concurrent_crawl_equals_the_serial_one_page_for_page(server):
     assert [p.records for p in concurrent] == [p.records for p in serial]
     assert [p.checkpoint for p in concurrent] == [p.checkpoint for p in serial]
     assert [p.seen for p in concurrent] == [p.seen for p in serial]
+
+
+def test_requests_through_pygithub_never_swap_answers_between_workers(server, monkeypatch):
+    """PyGithub's Requester keeps the request being sent on its connection
+    object (request() stores it, getresponse() sends it): two workers at once
+    could each get the other's answer, a contributor list read as another
+    repository's.  A pause is put exactly between the two calls, so an
+    unguarded Requester swaps answers here every time."""
+    from github import Requester
+
+    real = Requester.HTTPRequestsConnectionClass.getresponse
+
+    def slow_getresponse(self):
+        time.sleep(0.005)   # another worker's request() would land here
+        return real(self)
+
+    monkeypatch.setattr(Requester.HTTPRequestsConnectionClass, "getresponse", slow_getresponse)
+    repos = [r.full_name for r in server.world.repos][:24]
+    serial = list(pull(settings_for(server, concurrency=1, repos=repos), {}))
+    concurrent = list(pull(settings_for(server, concurrency=8, repos=repos), {}))
+    assert [p.records for p in concurrent] == [p.records for p in serial]
 
 
 def test_a_failure_yields_every_repository_before_it_and_raises_there(server):

@@ -89,8 +89,11 @@ class GithubClient:
     settings: GithubSettings
     token: str | None
     probe: ConditionalProbe | None = None   # conditional GETs off PyGithub's session (probe.py)
-    # Real hosts: PyGithub's pacing (0.25 s between requests) is not thread-safe,
-    # so with `concurrency` > 1 its requests take turns; the probe paces itself.
+    # PyGithub's Requester is not thread-safe: its persistent connection object
+    # keeps the verb, URL and headers of the request being sent as attributes
+    # (request() sets them, getresponse() sends them), so two threads at once
+    # can each receive the other's answer; its pacing is not either.  So its
+    # requests take turns; the probe's pool (conditional GETs) is thread-safe.
     serial: threading.Lock | None = None
 
     @property
@@ -126,8 +129,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
     cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
     probe = None if proxies_configured() else build_probe(gh, settings)
-    paced = gh.requester.kwargs.get("seconds_between_requests")
-    return GithubClient(gh, settings, token, probe, threading.Lock() if paced else None)
+    return GithubClient(gh, settings, token, probe, threading.Lock())
 
 
 def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
@@ -246,17 +248,17 @@ class JsonResponse:
 
 def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = None,
              etag: str | None = None) -> JsonResponse:
-    """One GET through PyGithub's Requester; ``etag`` makes it conditional.
+    """One GET through PyGithub's Requester (its calls take turns), or on the
+    probe's pool when it is conditional and the probe can answer it (probe.py);
+    ``etag`` makes it conditional.
 
     Raises PyGithub's ``GithubException`` subclasses for >= 400 (wrap calls in
     `api_errors`) and `ParseError` for a body that is not JSON.
     """
-    if etag and client.probe is not None:
-        answered = _probe(client, url, params, etag)
-        if answered is not None:
-            return answered
-    headers = {"If-None-Match": etag} if etag else None
-    status, response_headers, body = _request_json(client, url, params, headers)
+    answer = _probe(client, url, params, etag) if etag and client.probe is not None else None
+    if answer is None:
+        answer = _request_json(client, url, params, {"If-None-Match": etag} if etag else None)
+    status, response_headers, body = answer
     if status == 304:
         return JsonResponse(304, response_headers, None)
     data = _decode(body, url, status)
@@ -265,7 +267,8 @@ def get_json(client: GithubClient, url: str, params: dict[str, Any] | None = Non
     return JsonResponse(status, response_headers, data)
 
 
-def _probe(client: GithubClient, url: str, params: dict[str, Any] | None, etag: str) -> JsonResponse | None:
+def _probe(client: GithubClient, url: str, params: dict[str, Any] | None,
+           etag: str) -> tuple[int, dict[str, Any], str] | None:
     """A conditional GET on the lean pool (probe.py): a 304 or a 200, else None (PyGithub's path)."""
     if urlsplit(url).scheme:
         check_same_api(client, url)
@@ -273,11 +276,9 @@ def _probe(client: GithubClient, url: str, params: dict[str, Any] | None, etag: 
         answer = client.probe.get(url, params, etag)
     except BodyTooLarge as exc:
         raise ResponseTooLarge(f"GitHub {url.split('?')[0][:200]}: {exc}") from None
-    if answer is None:
-        return None
-    status, headers, body = answer
-    record_rate_limit(client.requester, headers)
-    return JsonResponse(status, headers, None if status == 304 else _decode(body, url, status))
+    if answer is not None:
+        record_rate_limit(client.requester, answer[1])
+    return answer
 
 
 def get_or_skip(client: GithubClient, what: str, path: str, *, etag: str | None = None,

@@ -61,7 +61,9 @@ class GithubSettings:
     It overlaps round trips only: on a real host requests still leave at
     most one per 0.25 s (PyGithub's pacing, GitHub's advice against secondary
     rate limits), so at 4 a quiet night of thousands of 304s takes the pacing's
-    time rather than the pacing's plus every round trip.  1 is strictly serial.
+    time rather than the pacing's plus every round trip.  Conditional GETs
+    overlap (the probe's thread-safe pool); requests through PyGithub's
+    Requester, which is not thread-safe, take turns.  1 is strictly serial.
     """
 
     repos: tuple[str, ...] = ()
