@@ -207,15 +207,14 @@ def _write(con: duckdb.DuckDBPyConnection, roots: dict[str, str], kept: list[tup
            now: datetime, full: bool) -> dict[str, int]:
     """Persons for the identities resolved tonight (all, or the incremental
     scope: context identities keep theirs)."""
-    scope = "" if full else 'WHERE "identity_id" IN (SELECT "identity_id" FROM "_ir_scope" WHERE "resolvable")'
-    ids = [r[0] for r in con.execute(f'SELECT "identity_id" FROM "_ir_names" {scope} ORDER BY 1').fetchall()]
-    if full:
-        current, age = _persons.existing_persons(con)
-        result = _persons.assign(ids, roots, kept, current, age)
-    else:
+    decidable, taken = None, None   # a full night decides everyone, and reads every person
+    if not full:
         run(con, 'CREATE OR REPLACE TEMP TABLE "_ir_decidable" AS SELECT "identity_id" FROM "_ir_scope" WHERE "resolvable"')
-        current, age = _persons.existing_persons(con, "_ir_decidable")
-        result = _persons.assign(ids, roots, kept, current, age, _persons.person_ids(con))
+        decidable, taken = "_ir_decidable", _persons.person_ids(con)
+    scope = "" if full else 'WHERE "identity_id" IN (SELECT "identity_id" FROM "_ir_decidable")'
+    ids = [r[0] for r in con.execute(f'SELECT "identity_id" FROM "_ir_names" {scope} ORDER BY 1').fetchall()]
+    current, age = _persons.existing_persons(con, decidable)
+    result = _persons.assign(ids, roots, kept, current, age, taken)
     _persons.ensure_aliases_table(con)
     if full:
         _persons.write_pairs(con, kept)

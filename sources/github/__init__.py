@@ -107,7 +107,7 @@ class RepoPlan:
     checkpoint: dict[str, str]
     items: dict[str, dict] = field(default_factory=dict)  # repository fields of freshly listed repos to fetch
     recheck: set[str] = field(default_factory=set)  # unchanged stamp, check too old: contributors only
-    today: date | None = None  # the night's date (UTC), for the checks' dates
+    today: date = field(default_factory=lambda: today_utc())  # the night's date (UTC), for the checks' dates
 
 
 def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
@@ -341,8 +341,7 @@ def pull_repo(client: GithubClient, full_name: str, state: dict[str, str],
                 seen=_seen((), [repo.full_name] if same else ()))
 
 
-def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str],
-                         today: date | None = None) -> Page:
+def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, str], today: date) -> Page:
     """Repo metadata answered 304 (or its listing stamp did not move), but its
     last contributor check is ``recheck_days`` old: a new contributor does not
     always change the repo payload, so ask for the list conditionally (a 304
@@ -353,7 +352,7 @@ def _pull_unchanged_repo(client: GithubClient, full_name: str, state: dict[str, 
     if same:
         logger.info("GitHub repo %s: not modified since the last run (304), nothing new", full_name)
     checkpoint = {repo_key: state.get(repo_key), contrib_key: contrib_etag,
-                  checked_key(full_name): f"{today or today_utc()}|"}
+                  checked_key(full_name): f"{today}|"}
     return Page(list(contributions), checkpoint={k: v for k, v in checkpoint.items() if v},
                 seen=_seen([full_name], [full_name] if same else ()))
 
