@@ -64,6 +64,21 @@ def server():
         yield srv
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+                   "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def network_environment(monkeypatch, *, proxy: str | None = None, ca_bundle: str | None = None) -> None:
+    """The environment `requests` reads: no proxy variables and no CA bundle,
+    then ``HTTPS_PROXY`` and ``REQUESTS_CA_BUNDLE`` when given (a corporate network)."""
+    for name in (*PROXY_VARIABLES, "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    if ca_bundle:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle)
+
+
 @contextlib.contextmanager
 def local_http_server(handler_class, poll_interval: float = 0.02):
     """Serve ``handler_class`` on a free 127.0.0.1 port in a daemon thread; yields the base URL."""

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from conftest import local_http_server
+from conftest import PROXY_VARIABLES, local_http_server
 from sources.errors import ParseError
 from sources.github import pull
 from sources.github import client as client_module
@@ -29,7 +29,7 @@ TOKEN_ENV = "TS_TEST_GITHUB_TOKEN_PROBE"
 @pytest.fixture(autouse=True)
 def clean(monkeypatch, server):
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     server.clear_faults()
 

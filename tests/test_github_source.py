@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import network_environment
 
 from sources.errors import ParseError, RateLimited, SourceError
 from sources.github import checked_key, contributors_etag_key, pull, repo_etag_key
@@ -742,12 +743,7 @@ def test_oversized_graphql_languages_batch_is_an_error_not_a_rest_fallback(world
 def test_environment_is_read_once_unless_a_proxy_is_configured(monkeypatch, proxy):
     """Proxies and a corporate CA bundle keep working; without a proxy the
     session stops re-reading the environment on every request."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "no_proxy", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
-    if proxy:
-        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    network_environment(monkeypatch, proxy=proxy, ca_bundle="/etc/ssl/corp-ca.pem")
     settings = GithubSettings.from_dict("github", {"base_url": "http://127.0.0.1:9/github", "repos": ["a/b"]})
     client = build_client(settings)
     connection = client.requester._Requester__connectionClass("127.0.0.1", 9)

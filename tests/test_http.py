@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from conftest import local_http_server
+from conftest import local_http_server, network_environment
 
 from sources import http
 from sources.errors import ParseError, RateLimited, SourceError
@@ -186,12 +186,7 @@ def test_session_sends_user_agent(server):
 def test_session_reads_the_environment_per_request_only_when_a_proxy_is_configured(monkeypatch, proxy):
     """A corporate proxy and CA bundle keep working; without a proxy the session
     stops scanning the environment on every request (and verifies with the bundle)."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "no_proxy", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
-    if proxy:
-        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    network_environment(monkeypatch, proxy=proxy, ca_bundle="/etc/ssl/corp-ca.pem")
     session = http.make_session()
     assert session.trust_env is bool(proxy)
     settings = session.merge_environment_settings("https://pretalx.example/api/", {}, None, None, None)
