@@ -194,3 +194,20 @@ def ask(conn: Any, *command: Any) -> Any:
     """One command to an `answer_commands` process, and its answer."""
     conn.send(command)
     return conn.recv()
+
+
+@contextmanager
+def server_process(target: Callable[..., Any], *args: Any) -> Iterator[tuple[Any, Any]]:
+    """``target(*args, conn)`` in a spawned process (a sample-world server whose
+    CPU is not ours); yields ``(conn, hello)``, hello being the first message
+    it sends, and stops it (("stop",)) when the block ends."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child), daemon=True)
+    proc.start()
+    try:
+        yield parent, parent.recv()
+    finally:
+        if proc.is_alive():
+            ask(parent, "stop")
+        proc.join(10)

@@ -26,14 +26,14 @@ free 304s).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    answer_commands, ask, cpu_seconds, median, no_nagle_in_sample_server, print_header, quiet_logging, ratio, write_json,
+    answer_commands, ask, cpu_seconds, median, no_nagle_in_sample_server, print_header, quiet_logging, ratio,
+    server_process, write_json,
 )
 
 
@@ -93,32 +93,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_logging()
     info = print_header("a quiet GitHub night over repositories configured by name", argv)
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=serve, args=(args.people, child), daemon=True)
-    proc.start()
-    hello = parent.recv()
-    repos = hello["repos"]
-    ours_settings = settings_for(hello["base_url"], repos, args.concurrency)
-    base_settings = settings_for(hello["base_url"], repos, 1)
-    state = first_night(ours_settings)
-    print(f"   {len(repos)} repositories configured by name ({args.people} people); night 1 stored "
-          f"{len(state)} checkpoint entries")
-    runs: dict[str, list[dict]] = {"baseline": [], "ours": []}
-    counts: dict[str, dict] = {}
-    for _ in range(args.repeats):
-        for name, settings, probe in (("baseline", base_settings, False), ("ours", ours_settings, True)):
-            ask(parent, "reset")
-            server_cpu = ask(parent, "cpu")
-            runs[name].append(quiet_night(settings, state, probe))
-            runs[name][-1]["server_cpu_seconds"] = ask(parent, "cpu") - server_cpu
-            counts[name] = {k: v for k, v in ask(parent, "counts").items() if k.startswith("github")}
-    ask(parent, "stop")
-    proc.join(10)
+    with server_process(serve, args.people) as (conn, hello):
+        runs, counts, repos = measure(conn, hello, args.repeats, args.concurrency, args.people)
     result = summarise(runs, counts, len(repos))
     print_result(result, args.concurrency)
     write_json(args.json, {"machine": info, "people": args.people, "repos": len(repos), **result})
     return 0
+
+
+def measure(conn, hello: dict, repeats: int, concurrency: int, people: int
+            ) -> tuple[dict[str, list[dict]], dict[str, dict], list[str]]:
+    """Night 1 once, then the baseline and our quiet night ``repeats`` times each on its state."""
+    repos = hello["repos"]
+    ours_settings = settings_for(hello["base_url"], repos, concurrency)
+    base_settings = settings_for(hello["base_url"], repos, 1)
+    state = first_night(ours_settings)
+    print(f"   {len(repos)} repositories configured by name ({people} people); night 1 stored "
+          f"{len(state)} checkpoint entries")
+    runs: dict[str, list[dict]] = {"baseline": [], "ours": []}
+    counts: dict[str, dict] = {}
+    for _ in range(repeats):
+        for name, settings, probe in (("baseline", base_settings, False), ("ours", ours_settings, True)):
+            ask(conn, "reset")
+            server_cpu = ask(conn, "cpu")
+            runs[name].append(quiet_night(settings, state, probe))
+            runs[name][-1]["server_cpu_seconds"] = ask(conn, "cpu") - server_cpu
+            counts[name] = {k: v for k, v in ask(conn, "counts").items() if k.startswith("github")}
+    return runs, counts, repos
 
 
 def summarise(runs: dict[str, list[dict]], counts: dict[str, dict], n_repos: int) -> dict:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import multiprocessing
 import random
 import re
 import shutil
@@ -48,7 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     RssSampler, answer_commands, ask, cpu_seconds, load_average, no_nagle_in_sample_server, print_header,
-    quiet_logging, write_json,
+    quiet_logging, server_process, write_json,
 )
 
 
@@ -268,6 +267,37 @@ def _workdir(keep: str | None):
     return contextlib.nullcontext(str(path))
 
 
+def run_nights(conn, hello: dict, args, batch_records: int) -> dict:
+    """Night 1, then the incremental night, against the served world; the figures of both."""
+    from flows.config import load_config
+
+    print(f"   world {hello['world']} ({hello['new_papers']} night-2 papers added) at {hello['base_url']}")
+    print(f"   loads coalesce up to {batch_records} records; GitHub max_repos_per_org = 1000 "
+          f"(world: {hello['world']['repos']} repositories)")
+    results = {"world": hello["world"], "new_papers": hello["new_papers"], "load_batch_records": batch_records,
+               "sources": "one after another" if args.sequential_sources else "at once, as the flow runs them"}
+    print(f"   sources pulled {results['sources']}")
+    with _workdir(args.keep) as tmp:
+        config = load_config(write_config(Path(tmp), conn), db=Path(tmp) / "warehouse.duckdb")
+        for night in (1, 2):
+            ask(conn, "night", night)
+            sampler = RssSampler().start()
+            load = load_average()
+            server_cpu = ask(conn, "cpu")
+            result = run_night(config, sampler, batch_records, concurrent=not args.sequential_sources)
+            result["server_cpu_seconds"] = ask(conn, "cpu") - server_cpu
+            peaks = sampler.stop()
+            counts = {k: v for k, v in ask(conn, "counts").items() if ":" not in k or k.endswith(":not_modified")}
+            result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
+                          db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
+            results[f"night{night}"] = result
+            if args.keep:
+                shutil.copy(config.warehouse_path, Path(tmp) / f"night{night}.duckdb")
+            print_night(f"night {night} (load {load}; rows {result['rows']}; {result['db_mb']} MB)", result,
+                        peaks, counts)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -285,42 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)   # each night's figures as soon as it ends, also into a file
     quiet_logging()
     info = print_header(f"nightly pipeline at {args.people} people, then an incremental night", argv)
-    from flows.config import load_config
     from flows.nightly import DEFAULT_LOAD_BATCH_RECORDS
 
     batch_records = args.load_batch_records or DEFAULT_LOAD_BATCH_RECORDS
 
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=serve_world, args=(args.people, args.new_fraction, child), daemon=True)
-    proc.start()
-    hello = parent.recv()
-    print(f"   world {hello['world']} ({hello['new_papers']} night-2 papers added) at {hello['base_url']}")
-    print(f"   loads coalesce up to {batch_records} records; GitHub max_repos_per_org = 1000 "
-          f"(world: {hello['world']['repos']} repositories)")
-    results = {"world": hello["world"], "new_papers": hello["new_papers"], "load_batch_records": batch_records,
-               "sources": "one after another" if args.sequential_sources else "at once, as the flow runs them"}
-    print(f"   sources pulled {results['sources']}")
-    with _workdir(args.keep) as tmp:
-        config = load_config(write_config(Path(tmp), parent), db=Path(tmp) / "warehouse.duckdb")
-        for night in (1, 2):
-            ask(parent, "night", night)
-            sampler = RssSampler().start()
-            load = load_average()
-            server_cpu = ask(parent, "cpu")
-            result = run_night(config, sampler, batch_records, concurrent=not args.sequential_sources)
-            result["server_cpu_seconds"] = ask(parent, "cpu") - server_cpu
-            peaks = sampler.stop()
-            counts = {k: v for k, v in ask(parent, "counts").items() if ":" not in k or k.endswith(":not_modified")}
-            result.update(peaks_mb=peaks, upstream=counts, load=load, rows=warehouse_rows(config.warehouse_path),
-                          db_mb=round(config.warehouse_path.stat().st_size / 1024 / 1024, 1))
-            results[f"night{night}"] = result
-            if args.keep:
-                shutil.copy(config.warehouse_path, Path(tmp) / f"night{night}.duckdb")
-            print_night(f"night {night} (load {load}; rows {result['rows']}; {result['db_mb']} MB)", result,
-                        peaks, counts)
-    ask(parent, "stop")
-    proc.join(10)
+    with server_process(serve_world, args.people, args.new_fraction) as (conn, hello):
+        results = run_nights(conn, hello, args, batch_records)
     n1, n2 = results["night1"]["seconds"], results["night2"]["seconds"]
     results["incremental_fraction"] = n2 / n1
     print(f"   incremental night = {100 * n2 / n1:.0f}% of the first ({n2:.1f} s vs {n1:.1f} s)")
