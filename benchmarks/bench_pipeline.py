@@ -110,6 +110,7 @@ def run_night(config, sampler: RssSampler, batch_records: int, concurrent: bool 
     time for all of them; ``concurrent=False`` runs them one after another
     (each source its own peak memory)."""
     from flows import steps
+    from flows.isolation import own_process_kinds
     from warehouse import NightlyBuild
     from warehouse.runs import finish_run, new_run_id, record_source, start_run
 
@@ -122,15 +123,17 @@ def run_night(config, sampler: RssSampler, batch_records: int, concurrent: bool 
         run_id = new_run_id()
         start_run(con, run_id, str(config.path))
     lock = threading.Lock()
+    own_process = own_process_kinds(config.options)
     if concurrent:
         with _stage(stages, sampler, "pull (all sources at once)"):
             with ThreadPoolExecutor(len(config.sources)) as pool:
-                runs = list(pool.map(lambda spec: _pull_source(con, lock, spec, now, batch_records), config.sources))
+                runs = list(pool.map(lambda spec: _pull_source(con, lock, spec, now, batch_records, own_process),
+                                     config.sources))
     else:
         runs = []
         for spec in config.sources:
             sampler.enter(f"pull:{spec.name}")
-            runs.append(_pull_source(con, lock, spec, now, batch_records))
+            runs.append(_pull_source(con, lock, spec, now, batch_records, own_process))
     outcomes = []
     for outcome, figures in runs:
         stages[f"pull:{outcome.source}"] = figures
@@ -147,11 +150,12 @@ def run_night(config, sampler: RssSampler, batch_records: int, concurrent: bool 
     return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, "stages": stages}
 
 
-def _pull_source(con, lock: threading.Lock, spec, now: datetime, batch_records: int):
+def _pull_source(con, lock: threading.Lock, spec, now: datetime, batch_records: int,
+                 own_process: tuple[str, ...] = ()):
     """One source pulled and loaded (its loads hold ``lock``); its outcome and figures.
-    CPU is this thread's own (``time.thread_time``)."""
-    from flows.nightly import PageBatcher
-    from flows.wiring import pull_function
+    CPU is this thread's own (``time.thread_time``; a source in a process of its
+    own, ``[flow] own_process``, shows only its receiving and loading here)."""
+    from flows.nightly import PageBatcher, _pull
     from sources.records import GithubRepo
     from warehouse.runs import SourceOutcome
     from warehouse.state import read_state, save_state
@@ -161,7 +165,7 @@ def _pull_source(con, lock: threading.Lock, spec, now: datetime, batch_records: 
     batcher = PageBatcher(timer.load, batch_records)
     with lock, contextlib.closing(con.cursor()) as cursor:
         state = read_state(cursor, spec.name)
-    for page in pull_function(spec.kind)(spec.settings, state):
+    for page in _pull(spec, state, own_process):  # as the flow pulls it (flows.nightly._pull)
         batcher.add(page.records, page.seen)
         outcome.pages += 1
         repos += sum(isinstance(r, GithubRepo) for r in page.records)

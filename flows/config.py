@@ -138,6 +138,7 @@ def parse_config(data: dict, *, path: Path | None = None, db: str | Path | None 
     if not isinstance(data.get("flow", {}), dict):
         raise ConfigError("flow: expected a table")
     load_batch_records(data)   # checked before any work, like every other key
+    _own_process(data)
     ranking = data.get("ranking", {})
     roles = ranking.get("roles_file") if isinstance(ranking, dict) else None
     export_dir = data.get("export", {}).get("dir") if isinstance(data.get("export"), dict) else None
@@ -168,6 +169,16 @@ def load_batch_records(options: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LOAD_BATCH_RECORDS:
         raise ConfigError(f"flow.load_batch_records: must be 1..{MAX_LOAD_BATCH_RECORDS}, got {value!r}")
     return value
+
+
+def _own_process(options: dict[str, Any]) -> tuple[str, ...]:
+    """``[flow] own_process``: source kinds pulled in a process of their own (flows.isolation)."""
+    from flows.isolation import own_process_kinds
+
+    try:
+        return own_process_kinds(options)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _memory_limit(value: Any) -> str:

@@ -26,6 +26,7 @@ from flows.config import (  # noqa: F401 - the batch setting is re-exported for 
 )
 from flows.feedback import merge_feedback
 from flows.privacy import apply_suppressions, night_privacy
+from flows.isolation import DEFAULT_OWN_PROCESS, own_process_kinds, pull_in_own_process
 from flows.wiring import pull_function
 from sources.errors import RateLimited, SourceError
 from warehouse import NightlyBuild, load_page
@@ -137,6 +138,7 @@ class NightContext:
     outcomes: dict[str, SourceOutcome] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     load_batch_records: int = DEFAULT_LOAD_BATCH_RECORDS
+    own_process: tuple[str, ...] = DEFAULT_OWN_PROCESS   # source kinds pulled in a process of their own
 
     def outcome(self, source: str) -> SourceOutcome:
         with self.lock:
@@ -160,8 +162,11 @@ class NightContext:
             save_state(self.con, source, checkpoint)
 
 
-def _pull(spec: SourceSpec, state: dict[str, str]):
-    """The source's page generator, with shared rate limits where the upstream asks for one."""
+def _pull(spec: SourceSpec, state: dict[str, str], own_process: tuple[str, ...] = ()):
+    """The source's page generator, with shared rate limits where the upstream asks
+    for one, in a process of its own for the kinds in ``own_process`` (flows.isolation)."""
+    if spec.kind in own_process:
+        return pull_in_own_process(spec.kind, spec.settings, state, spec.name)
     pull = pull_function(spec.kind)
     if spec.kind == "arxiv":
         from flows.limits import arxiv_gate
@@ -199,7 +204,7 @@ def _pull_into_warehouse(ctx: NightContext, spec: SourceSpec) -> SourceOutcome:
     checkpoint: dict[str, str] = {}
     batcher = _batcher(ctx, spec, outcome)
     try:
-        for page in _pull(spec, ctx.state(spec.name)):
+        for page in _pull(spec, ctx.state(spec.name), ctx.own_process):
             outcome.pages += 1
             checkpoint.update(page.checkpoint)
             batcher.add(page.records, page.seen)
@@ -304,7 +309,8 @@ def run_night(config: AppConfig, progress: ProgressFn | None = None, full: bool 
     build = NightlyBuild(config.warehouse_path, memory_limit=config.memory_limit)
     con = build.open()
     try:
-        ctx = NightContext(con, new_run_id(), now, progress, load_batch_records=batch_records)
+        ctx = NightContext(con, new_run_id(), now, progress, load_batch_records=batch_records,
+                           own_process=own_process_kinds(config.options))
         start_run(con, ctx.run_id, str(config.path) if config.path else None)
         # quote: Prefect must not walk ctx for futures while running tasks mutate its outcomes dict
         futures = {s.name: _source_task(s, config.options.get("flow", {})).submit(quote(ctx), s)

@@ -56,7 +56,7 @@ def context(con, batch_records: int = 5_000) -> NightContext:
 
 
 def failing_source(pages: list[Page], error: Exception):
-    def pull(spec, state):
+    def pull(spec, state, own_process=()):
         yield from pages
         raise error
     return pull
@@ -92,7 +92,7 @@ def test_a_rate_limited_source_stops_with_everything_it_pulled_loaded(con, monke
 def test_a_bad_page_inside_a_coalesced_load_keeps_the_pages_before_it(con, monkeypatch):
     bad = Page([GithubRepo("org/bad", None)])  # html_url is NOT NULL: the load of this page fails
     pages = [repo_page(0), repo_page(1), bad, repo_page(2)]
-    monkeypatch.setattr(night, "_pull", lambda spec, state: iter(pages))
+    monkeypatch.setattr(night, "_pull", lambda spec, state, own_process=(): iter(pages))
     ctx = context(con)
     with pytest.raises(duckdb.ConstraintException, match="html_url"):
         night._pull_into_warehouse(ctx, SPEC)
@@ -103,7 +103,7 @@ def test_a_bad_page_inside_a_coalesced_load_keeps_the_pages_before_it(con, monke
 
 def test_a_finished_source_saves_its_checkpoint_after_its_last_load(con, monkeypatch):
     pages = [repo_page(i) for i in range(4)]
-    monkeypatch.setattr(night, "_pull", lambda spec, state: iter(pages))
+    monkeypatch.setattr(night, "_pull", lambda spec, state, own_process=(): iter(pages))
     outcome = night._pull_into_warehouse(context(con), SPEC)
     assert (outcome.status, outcome.pages, outcome.records) == ("success", 4, 12)
     state = dict(con.execute('SELECT "key", "value" FROM "source_state" WHERE "source" = ?', ["github"]).fetchall())
@@ -113,7 +113,7 @@ def test_a_finished_source_saves_its_checkpoint_after_its_last_load(con, monkeyp
 def test_the_pull_hook_fires_once_after_records_are_loaded(con, monkeypatch):
     seen = []
     monkeypatch.setattr(night, "pause_for_tests", lambda step: seen.append((step, count(con, "raw_github_repos"))))
-    monkeypatch.setattr(night, "_pull", lambda spec, state: iter([repo_page(i) for i in range(6)]))
+    monkeypatch.setattr(night, "_pull", lambda spec, state, own_process=(): iter([repo_page(i) for i in range(6)]))
     night._pull_into_warehouse(context(con, batch_records=6), SPEC)
     assert seen == [("pull:github", 2)]  # the first load held two pages (6 records)
 
@@ -226,10 +226,10 @@ def test_seen_keys_move_last_seen_the_same_coalesced_or_page_by_page(cap):
 
 
 def test_a_page_with_only_seen_keys_is_loaded_through_the_flow(con, monkeypatch):
-    monkeypatch.setattr(night, "_pull", lambda spec, state: iter([repo_page(0), repo_page(1)]))
+    monkeypatch.setattr(night, "_pull", lambda spec, state, own_process=(): iter([repo_page(0), repo_page(1)]))
     night._pull_into_warehouse(context(con), SPEC)
     confirm = Page([], seen={"github_repo": ("org/repo0",), "github_contributors": ("org/repo0",)})
-    monkeypatch.setattr(night, "_pull", lambda spec, state: iter([confirm]))
+    monkeypatch.setattr(night, "_pull", lambda spec, state, own_process=(): iter([confirm]))
     ctx = NightContext(con, "run-2", NIGHT2)
     outcome = night._pull_into_warehouse(ctx, SPEC)
     assert (outcome.pages, outcome.records) == (1, 0)
