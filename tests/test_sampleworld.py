@@ -552,3 +552,32 @@ def test_large_pools_are_deterministic_per_seed():
     draws = [[large_pools(seed).draw(random.Random(1), east_asian) for east_asian in (False, True) * 50]
              for seed in (3, 3, 4)]
     assert draws[0] == draws[1] and draws[0] != draws[2]
+
+
+def test_an_earlier_nights_pages_reused_on_night_two_answer_as_a_fresh_server(world):
+    """Night 2 reuses night 1's search results and unchanged programmes
+    (sampleworld.server._Index): every answer must equal a server that only
+    ever saw night 2, a changed programme included (pyvideo gains a talk)."""
+    conference = next(c for c in world.conferences if c.format == "pretalx")
+    paths = [("/arxiv/api/query", {"search_query": query, "sortBy": "submittedDate", "max_results": "500"})
+             for query in ARXIV_QUERIES[:2]]
+    paths += [("/pyvideo/pydata-global.json", {}),
+              (f"/pretalx/api/events/{conference.slug}/speakers/", {"limit": "5", "offset": "5"})]
+
+    def answers(srv) -> list[bytes]:  # each server's own address in its links made neutral
+        return [requests.get(srv.base_url + path, params=params, timeout=T).content.replace(
+                    srv.base_url.encode(), b"BASE") for path, params in paths]
+
+    with serve(world) as both_nights, serve(world, night=2) as night_two_only:
+        night_one = answers(both_nights)
+        both_nights.set_night(2)
+        reused = answers(both_nights)
+        assert reused == answers(night_two_only)
+    assert reused[2] != night_one[2] and reused[3] == night_one[3]  # the archive changed, the programme did not
+
+
+def test_request_header_names_are_matched_in_any_case(server, world):
+    url = f"{server.base_url}/github/repos/{world.repos[0].full_name}"
+    etag = requests.get(url, timeout=T).headers["ETag"]
+    assert requests.get(url, headers={"if-none-match": etag}, timeout=T).status_code == 304
+    assert requests.get(url, headers={"IF-NONE-MATCH": etag}, timeout=T).status_code == 304
