@@ -87,9 +87,40 @@ def current_rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
+def source_processes_rss_mb() -> float:
+    """RSS of this process's children that pull a source in a process of their
+    own (``python -m flows.isolation``); not the sample server's.  Read from
+    /proc: ``ru_maxrss`` of a child counts the parent's pages it held between
+    fork and exec."""
+    total = 0.0
+    for pid in _child_pids():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"flows.isolation" not in fh.read():
+                    continue
+            with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+        except (OSError, ValueError, IndexError):   # it just ended
+            continue
+    return total
+
+
+def _child_pids() -> list[str]:
+    pids = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+                pids += fh.read().split()
+        except OSError:
+            continue
+    return pids
+
+
 class RssSampler:
     """Samples this process's RSS every ``interval`` s in a thread, so each
-    stage of one run gets its own peak (``ru_maxrss`` only knows the maximum)."""
+    stage of one run gets its own peak (``ru_maxrss`` only knows the maximum);
+    the sources' own processes (flows.isolation) are sampled apart, under
+    ``"<stage> (source processes)"``."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval, self.stage, self.peaks = interval, "start", {}
@@ -98,8 +129,12 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss = current_rss_mb()
-            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
+            rss, stage = current_rss_mb(), self.stage
+            self.peaks[stage] = max(self.peaks.get(stage, 0.0), rss)
+            children = source_processes_rss_mb()
+            if children:
+                key = f"{stage} (source processes)"
+                self.peaks[key] = max(self.peaks.get(key, 0.0), children)
             self._stop.wait(self.interval)
 
     def start(self) -> "RssSampler":

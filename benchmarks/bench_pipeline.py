@@ -253,6 +253,9 @@ def print_night(label: str, night: dict, peaks: dict, counts: dict) -> None:
                  if "records" in st else "")
         if "stats" in st:
             extra = " (" + ", ".join(f"{k} {st['stats'][k]}" for k in _STAGE_STATS if k in st["stats"]) + ")"
+        children = peaks.get(f"{name} (source processes)")
+        if children:
+            extra += f" (sources in their own process, [flow] own_process: peak RSS {children:.0f} MB)"
         print(f"     {name:28s} {st['seconds']:7.1f} s (CPU {st['cpu_seconds']:6.1f} s)  peak RSS {peaks.get(name, 0):7.0f} MB{extra}")
 
 
