@@ -77,3 +77,36 @@ def test_a_failure_yields_every_repository_before_it_and_raises_there(server):
 def test_concurrency_outside_1_to_16_is_a_clear_config_error(server, value):
     with pytest.raises(ValueError, match="sources.github.concurrency: must be an integer 1..16"):
         settings_for(server, concurrency=value)
+
+
+# --- a quiet night's pages ------------------------------------------------------------------
+def quiet_night(settings: GithubSettings) -> tuple[dict, list]:
+    """Night 1's state, and the repositories in crawl order."""
+    state = {k: v for page in pull(settings, {}) for k, v in page.checkpoint.items()}
+    return state, [name.lower() for name in settings.repos]
+
+
+def test_unchanged_repositories_come_as_merged_pages_with_every_check_and_seen_key(server, monkeypatch):
+    from sources import github as source
+    monkeypatch.setattr(source, "QUIET_PAGE_REPOS", 5)
+    settings = settings_for(server)
+    state, names = quiet_night(settings)
+    pages = list(pull(settings, state))
+    assert [len(p.records) for p in pages] == [0, 0, 0, 0]   # 16 repositories: 5 + 5 + 5 + 1
+    assert sum(len(p.seen["github_repo"]) for p in pages) == 16
+    assert [k for p in pages for k in p.seen["github_repo"]] == names   # in crawl order, each once
+    merged = {k: v for p in pages for k, v in p.checkpoint.items()}
+    assert merged == state
+
+
+def test_a_failure_on_a_quiet_night_still_yields_the_repositories_confirmed_before_it(server, monkeypatch):
+    from sources import github as source
+    monkeypatch.setattr(source, "QUIET_PAGE_REPOS", 1000)
+    settings = settings_for(server, concurrency=1)
+    state, names = quiet_night(settings)
+    server.inject(f"/github/repos/{settings.repos[6]}", "500", times=50)
+    pages = []
+    with pytest.raises(SourceError, match=f"repo {settings.repos[6]}"):
+        for page in pull(settings, state):
+            pages.append(page)
+    assert [k for p in pages for k in p.seen.get("github_repo", ())] == names[:6]

@@ -125,18 +125,69 @@ def pull(settings: GithubSettings, state: dict[str, str]) -> Iterator[Page]:
         if plan.checkpoint or plan.skipped:
             yield Page([], checkpoint=plan.checkpoint, seen=_seen(plan.skipped, plan.skipped))
         logins: dict[str, None] = {}
-        for number, full_name, page in pull_repos(client, plan, state):
-            if full_name in plan.stamps and plan.stamps[full_name]:
-                page.checkpoint[checked_key(full_name)] = f"{today.isoformat()}|{plan.stamps[full_name]}"
-            for record in page.records:
-                if isinstance(record, GithubContribution):
-                    logins.setdefault(record.login)
-            logger.info("GitHub: repo %d/%d %s: %d records", number, len(plan.fetch), full_name, len(page.records))
-            log_budget(client)
-            yield page
+        quiet = QuietPages(QUIET_PAGE_REPOS)
+        try:
+            for number, full_name, page in pull_repos(client, plan, state):
+                if full_name in plan.stamps and plan.stamps[full_name]:
+                    page.checkpoint[checked_key(full_name)] = f"{today.isoformat()}|{plan.stamps[full_name]}"
+                for record in page.records:
+                    if isinstance(record, GithubContribution):
+                        logins.setdefault(record.login)
+                _log_repo(client, number, len(plan.fetch), full_name, page)
+                if page.records:
+                    yield from quiet.take()
+                    yield page
+                elif quiet.add(page):
+                    yield from quiet.take()
+        except Exception:   # what was confirmed before the failure is loaded, as page by page
+            yield from quiet.take()
+            raise
+        yield from quiet.take()
         yield from pull_profiles(client, list(logins))
     finally:
         client.close()
+
+
+QUIET_PAGE_REPOS = 1000   # unchanged repositories merged into one Page
+
+
+class QuietPages:
+    """Consecutive Pages without records (a repository that answered 304),
+    merged into one: a quiet night is thousands of them, and each Page is a
+    unit of work downstream (sent from a source process, buffered, counted)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.pages = size, 0
+        self.checkpoint: dict[str, str] = {}
+        self.seen: dict[str, dict[str, None]] = {}
+
+    def add(self, page: Page) -> bool:
+        """Merge ``page``; True when the merged Page is full."""
+        self.pages += 1
+        self.checkpoint.update(page.checkpoint)
+        for kind, keys in page.seen.items():
+            self.seen.setdefault(kind, {}).update(dict.fromkeys(keys))
+        return self.pages >= self.size
+
+    def take(self) -> Iterator[Page]:
+        """The merged Page (none when empty), and a fresh start."""
+        if self.pages:
+            page = Page([], checkpoint=self.checkpoint, seen={k: tuple(v) for k, v in self.seen.items()})
+            self.pages, self.checkpoint, self.seen = 0, {}, {}
+            yield page
+
+
+def _log_repo(client: GithubClient, number: int, total: int, full_name: str, page: Page) -> None:
+    """A line per repository read; unchanged ones only at DEBUG, with a progress
+    line every `QUIET_PAGE_REPOS` (a quiet night at 100k people checks 4,893)."""
+    if page.records:
+        logger.info("GitHub: repo %d/%d %s: %d records", number, total, full_name, len(page.records))
+    else:
+        logger.debug("GitHub: repo %d/%d %s: unchanged", number, total, full_name)
+    if page.records or number % QUIET_PAGE_REPOS == 0 or number == total:
+        if not page.records:
+            logger.info("GitHub: %d/%d repositories checked", number, total)
+        log_budget(client)
 
 
 def today_utc() -> date:
