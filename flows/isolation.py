@@ -76,8 +76,11 @@ def pull_in_own_process(kind: str, settings: Any, state: dict[str, str], name: s
     process = subprocess.Popen([sys.executable, "-m", "flows.isolation"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, env=_child_environment())
     try:
-        _write_frame(process.stdin, (kind, settings, state, _log_level(kind)))
-        process.stdin.close()
+        try:
+            _write_frame(process.stdin, (kind, settings, state, _log_level(kind)))
+            process.stdin.close()
+        except BrokenPipeError:   # it ended before reading: _receive reports how
+            pass
         yield from _receive(process, name)
     finally:
         _stop(process)

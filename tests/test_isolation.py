@@ -124,3 +124,8 @@ def test_own_process_defaults_to_github_and_refuses_arxiv_and_unknown_kinds():
                            ("github", "expected a list of source kinds")):
         with pytest.raises(ConfigError, match=f"flow.own_process: .*{message}"):
             parse_config({**base, "flow": {"own_process": value}})
+
+
+def test_a_failure_before_the_first_page_is_raised_here_with_its_type_and_message():
+    with pytest.raises(ValueError, match="unknown source kind 'no-such-kind'"):
+        list(pull_in_own_process("no-such-kind", None, {}))
