@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_OWN_PROCESS = ("github",)
 _KINDS = ("arxiv", "github", "conference", "internal", "huggingface")
 _JOIN_SECONDS = 10
+_GRACE_SECONDS = 0.5
 _LENGTH = struct.Struct(">Q")
 
 
@@ -75,6 +76,7 @@ def pull_in_own_process(kind: str, settings: Any, state: dict[str, str], name: s
     name = name or kind
     process = subprocess.Popen([sys.executable, "-m", "flows.isolation"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, env=_child_environment())
+    finished = False
     try:
         try:
             _write_frame(process.stdin, (kind, settings, state, _log_level(kind)))
@@ -82,8 +84,9 @@ def pull_in_own_process(kind: str, settings: Any, state: dict[str, str], name: s
         except BrokenPipeError:   # it ended before reading: _receive reports how
             pass
         yield from _receive(process, name)
+        finished = True
     finally:
-        _stop(process)
+        _stop(process, finished)
 
 
 def _log_level(kind: str) -> int:
@@ -104,7 +107,10 @@ def _receive(process: subprocess.Popen, name: str) -> Iterator[Page]:
     while True:
         frame = _read_frame(process.stdout)
         if frame is None:
-            code = process.wait(_JOIN_SECONDS)
+            try:
+                code = process.wait(_JOIN_SECONDS)
+            except subprocess.TimeoutExpired:
+                code = None
             raise SourceError(f"{name}: its process ended without finishing (exit code {code})")
         message, value = frame
         if message == "page":
@@ -116,25 +122,21 @@ def _receive(process: subprocess.Popen, name: str) -> Iterator[Page]:
         elif message == "error":
             raise value
         else:  # "done"
-            process.finished = True
             return
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Wait briefly for a child that finished; kill one the night stopped reading from."""
+def _stop(process: subprocess.Popen, finished: bool) -> None:
+    """Wait for a child that finished; one that failed, or that the night stopped
+    reading from, gets a moment to end (it notices the closed pipe), then is killed."""
     process.stdout.close()
     try:
-        process.wait(_JOIN_SECONDS if process.returncode is not None or _finished(process) else 0)
+        process.wait(_JOIN_SECONDS if finished else _GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(_JOIN_SECONDS)
 
 
-def _finished(process: subprocess.Popen) -> bool:
-    return getattr(process, "finished", False)
-
-
-# --- frames: a 4-byte length, then a pickle ---------------------------------------------------
+# --- frames: an 8-byte length, then a pickle ---------------------------------------------------
 def _write_frame(stream: BinaryIO, value: Any) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_LENGTH.pack(len(data)) + data)

@@ -85,7 +85,7 @@ def test_a_child_that_dies_without_a_word_is_a_source_error_with_its_exit_code()
     process = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"], stdout=subprocess.PIPE)
     with pytest.raises(SourceError, match=r"github: its process ended without finishing \(exit code 3\)"):
         list(isolation._receive(process, "github"))
-    isolation._stop(process)
+    isolation._stop(process, finished=False)
 
 
 def test_a_consumer_that_stops_early_leaves_no_process_behind(server, monkeypatch):
