@@ -69,6 +69,10 @@ class ConditionalProbe:
         self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
         self.max_bytes = max_bytes
         self.pool = urllib3.PoolManager(maxsize=pool_size, **_tls(verify))
+        # the API host's own pool, taken once: PoolManager.request parses and keys every URL again
+        parts = urlsplit(self.base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.host_pool = self.pool.connection_from_url(self.base_url)
         self.pacing = seconds_between_requests
         self._last = 0.0
         self._lock = threading.Lock()
@@ -83,8 +87,7 @@ class ConditionalProbe:
         """``(status, lower-cased headers, body text)`` for a 304 or a 200; None otherwise."""
         self._wait_turn()
         try:
-            response = self.pool.request("GET", self.url(path, params), headers={**self.headers, "If-None-Match": etag},
-                                         timeout=self.timeout, retries=False, redirect=False, preload_content=False)
+            response = self._send(self.url(path, params), {**self.headers, "If-None-Match": etag})
         except urllib3.exceptions.HTTPError as exc:
             logger.debug("GitHub probe %s: %s; sending it through PyGithub", path[:200], type(exc).__name__)
             return None
@@ -103,6 +106,14 @@ class ConditionalProbe:
             return None
         finally:   # a body left unread (an error, a refused size) must not reach the next request
             response.release_conn() if reused else response.close()
+
+    def _send(self, url: str, headers: dict[str, str]) -> Any:
+        """One GET, no retry or redirect (PyGithub's path handles those), body left unread."""
+        options = {"headers": headers, "timeout": self.timeout, "retries": False, "redirect": False,
+                   "preload_content": False}
+        if url.startswith(self.origin + "/"):
+            return self.host_pool.urlopen("GET", url[len(self.origin):], **options)
+        return self.pool.request("GET", url, **options)
 
     def _read(self, response: Any, headers: dict[str, str]) -> str:
         refuse_declared(headers.get("content-length", ""), self.max_bytes)
