@@ -29,6 +29,7 @@ from flows.privacy import apply_suppressions, night_privacy
 from flows.isolation import DEFAULT_OWN_PROCESS, own_process_kinds, pull_in_own_process
 from flows.wiring import pull_function
 from sources.errors import RateLimited, SourceError
+from sources.records import merge_seen
 from warehouse import NightlyBuild, load_page
 from warehouse.runs import SourceOutcome, finish_run, new_run_id, record_source, start_run
 from warehouse.state import read_state, save_state
@@ -92,7 +93,7 @@ class PageBatcher:
         if not pages:
             return 0
         try:
-            loaded = self._call_load([r for records, _ in pages for r in records], _merge_seen(pages))
+            loaded = self._call_load([r for records, _ in pages for r in records], merge_seen(seen for _, seen in pages))
         except Exception:
             if len(pages) == 1:
                 raise
@@ -112,15 +113,6 @@ class PageBatcher:
     def _loaded(self, pages: int, records: int) -> None:
         if self._on_load:
             self._on_load(pages, records)
-
-
-def _merge_seen(pages: list[tuple[list, Seen]]) -> Seen:
-    """The seen keys of several pages, per kind, in page order (repeats kept once)."""
-    merged: dict[str, dict[str, None]] = {}
-    for _, seen in pages:
-        for kind, keys in seen.items():
-            merged.setdefault(kind, {}).update(dict.fromkeys(keys))
-    return {kind: tuple(keys) for kind, keys in merged.items() if keys}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Union
+from typing import Iterable, Union
 
 LINK_KINDS = (
     "github", "linkedin", "x", "mastodon", "homepage", "orcid", "openreview",
@@ -264,3 +264,12 @@ class Page:
 # repository's contribution rows (separate, because one may be unchanged while the other changed);
 # "conference_source" -> every speaker/talk (or venue paper/author) row of that source name.
 SEEN_KINDS = ("github_repo", "github_contributors", "conference_source")
+
+
+def merge_seen(seens: Iterable[dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """The `Page.seen` of several pages as one: per kind, in page order, repeats kept once."""
+    merged: dict[str, dict[str, None]] = {}
+    for seen in seens:
+        for kind, keys in seen.items():
+            merged.setdefault(kind, {}).update(dict.fromkeys(keys))
+    return {kind: tuple(keys) for kind, keys in merged.items() if keys}

@@ -77,7 +77,7 @@ from sources.github.languages import LANGUAGES_BATCH, fetch_languages
 from sources.github.orgs import org_page_key, org_repos
 from sources.github.parse import contribution_from_json, repo_from_json
 from sources.github.settings import GithubSettings
-from sources.records import GithubContribution, Page
+from sources.records import GithubContribution, Page, merge_seen
 
 __all__ = ["GithubSettings", "pull", "repo_etag_key", "contributors_etag_key", "checked_key", "org_page_key"]
 
@@ -157,24 +157,20 @@ class QuietPages:
     unit of work downstream (sent from a source process, buffered, counted)."""
 
     def __init__(self, size: int) -> None:
-        self.size, self.pages = size, 0
-        self.checkpoint: dict[str, str] = {}
-        self.seen: dict[str, dict[str, None]] = {}
+        self.size = size
+        self.pages: list[Page] = []
 
     def add(self, page: Page) -> bool:
-        """Merge ``page``; True when the merged Page is full."""
-        self.pages += 1
-        self.checkpoint.update(page.checkpoint)
-        for kind, keys in page.seen.items():
-            self.seen.setdefault(kind, {}).update(dict.fromkeys(keys))
-        return self.pages >= self.size
+        """Hold ``page``; True when the merged Page is full."""
+        self.pages.append(page)
+        return len(self.pages) >= self.size
 
     def take(self) -> Iterator[Page]:
-        """The merged Page (none when empty), and a fresh start."""
-        if self.pages:
-            page = Page([], checkpoint=self.checkpoint, seen={k: tuple(v) for k, v in self.seen.items()})
-            self.pages, self.checkpoint, self.seen = 0, {}, {}
-            yield page
+        """The held Pages as one (none when empty), checkpoints and seen keys in order."""
+        pages, self.pages = self.pages, []
+        if pages:
+            checkpoint = {k: v for page in pages for k, v in page.checkpoint.items()}
+            yield Page([], checkpoint=checkpoint, seen=merge_seen(page.seen for page in pages))
 
 
 def _log_repo(client: GithubClient, number: int, total: int, full_name: str, page: Page) -> None:
