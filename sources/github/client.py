@@ -28,9 +28,9 @@ import json
 import logging
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -94,7 +94,7 @@ class GithubClient:
     # (request() sets them, getresponse() sends them), so two threads at once
     # can each receive the other's answer; its pacing is not either.  So its
     # requests take turns; the probe's pool (conditional GETs) is thread-safe.
-    serial: threading.Lock | None = None
+    serial: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def requester(self):
@@ -129,7 +129,7 @@ def build_client(settings: GithubSettings) -> GithubClient:
     cap_responses(gh.requester, settings.max_bytes)
     logger.info("GitHub: client for %s (%s)", settings.base_url, "with token" if token else "anonymous")
     probe = None if proxies_configured() else build_probe(gh, settings)
-    return GithubClient(gh, settings, token, probe, threading.Lock())
+    return GithubClient(gh, settings, token, probe)
 
 
 def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
@@ -326,7 +326,7 @@ def _request_json(client: GithubClient, url: str, params: dict[str, Any] | None,
     a second request usually fixes."""
     for attempt in range(TRUNCATED_RETRIES + 1):
         try:
-            with client.serial or nullcontext():
+            with client.serial:
                 return client.requester.requestJson("GET", url, parameters=params, headers=headers)
         except requests.exceptions.ChunkedEncodingError as exc:
             if attempt == TRUNCATED_RETRIES:

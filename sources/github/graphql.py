@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import nullcontext
 from typing import Any, Sequence
 
 from github.GithubException import UnknownObjectException
@@ -79,7 +78,7 @@ def post_graphql(client: GithubClient, query: str, what: str) -> Any:
     """One POST of ``query``; the raw answer.  Failures a REST fallback could
     avoid raise `GraphqlUnavailable`; rate limits and oversized bodies do not."""
     try:
-        with api_errors(client, what), client.serial or nullcontext():  # the Requester is not thread-safe
+        with api_errors(client, what), client.serial:  # the Requester is not thread-safe
             _, answer = client.requester.requestJsonAndCheck(
                 "POST", client.requester.graphql_url, input={"query": query, "variables": {}})
     except (RateLimited, ResponseTooLarge):  # a REST fallback would not make either go away
