@@ -38,14 +38,13 @@ import traceback
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from flows.wiring import pull_function
+from flows.wiring import SOURCE_MODULES, pull_function
 from sources.errors import SourceError
 from sources.records import Page
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OWN_PROCESS = ("github",)
-_KINDS = ("arxiv", "github", "conference", "internal", "huggingface")
 _JOIN_SECONDS = 10
 _GRACE_SECONDS = 0.5
 _LENGTH = struct.Struct(">Q")
@@ -59,9 +58,9 @@ def own_process_kinds(options: dict[str, Any]) -> tuple[str, ...]:
     value = options.get("flow", {}).get("own_process", list(DEFAULT_OWN_PROCESS))
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"flow.own_process: expected a list of source kinds, got {value!r}")
-    unknown = [v for v in value if v not in _KINDS]
+    unknown = [v for v in value if v not in SOURCE_MODULES]
     if unknown:
-        raise ValueError(f"flow.own_process: unknown source kind {unknown[0]!r} (one of {', '.join(_KINDS)})")
+        raise ValueError(f"flow.own_process: unknown source kind {unknown[0]!r} (one of {', '.join(SOURCE_MODULES)})")
     if "arxiv" in value:
         raise ValueError("flow.own_process: arxiv sources share a request gate with each other and stay in threads")
     return tuple(value)
@@ -92,7 +91,7 @@ def pull_in_own_process(kind: str, settings: Any, state: dict[str, str], name: s
 def _log_level(kind: str) -> int:
     """The lowest level the parent would show for the source's records (the
     parent filters each record again by its logger)."""
-    return min(logging.getLogger(name).getEffectiveLevel() for name in ("", "sources", f"sources.{kind}"))
+    return min(logging.getLogger(name).getEffectiveLevel() for name in ("", "sources", SOURCE_MODULES.get(kind, "sources")))
 
 
 def _child_environment() -> dict[str, str]:
@@ -137,9 +136,13 @@ def _stop(process: subprocess.Popen, finished: bool) -> None:
 
 
 # --- frames: an 8-byte length, then a pickle ---------------------------------------------------
-def _write_frame(stream: BinaryIO, value: Any) -> None:
+def _frame(value: Any) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)) + data)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _write_frame(stream: BinaryIO, value: Any) -> None:
+    stream.write(_frame(value))
     stream.flush()
 
 
@@ -151,9 +154,9 @@ class _Frames:
         self.stream, self.lock = stream, threading.Lock()
 
     def send(self, value: Any) -> None:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        frame = _frame(value)   # pickled outside the lock
         with self.lock:
-            self.stream.write(_LENGTH.pack(len(data)) + data)
+            self.stream.write(frame)
             self.stream.flush()
 
 
