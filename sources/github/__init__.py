@@ -178,11 +178,11 @@ def _log_repo(client: GithubClient, number: int, total: int, full_name: str, pag
     line every `QUIET_PAGE_REPOS` (a quiet night at 100k people checks 4,893)."""
     if page.records:
         logger.info("GitHub: repo %d/%d %s: %d records", number, total, full_name, len(page.records))
-    else:
-        logger.debug("GitHub: repo %d/%d %s: unchanged", number, total, full_name)
-    if page.records or number % QUIET_PAGE_REPOS == 0 or number == total:
-        if not page.records:
-            logger.info("GitHub: %d/%d repositories checked", number, total)
+        log_budget(client)
+        return
+    logger.debug("GitHub: repo %d/%d %s: unchanged", number, total, full_name)
+    if number % QUIET_PAGE_REPOS == 0 or number == total:
+        logger.info("GitHub: %d/%d repositories checked", number, total)
         log_budget(client)
 
 
