@@ -81,8 +81,8 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def current_rss_mb() -> float:
-    with open("/proc/self/statm", encoding="ascii") as fh:
+def current_rss_mb(pid: str = "self") -> float:
+    with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
         pages = int(fh.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
@@ -98,8 +98,7 @@ def source_processes_rss_mb() -> float:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
                 if b"flows.isolation" not in fh.read():
                     continue
-            with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+            total += current_rss_mb(pid)
         except (OSError, ValueError, IndexError):   # it just ended
             continue
     return total
