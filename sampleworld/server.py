@@ -18,6 +18,7 @@ import logging
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -162,6 +163,15 @@ class _ConfView:
                 self.talks_of.setdefault(k, []).append(t.key)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that drops its connection (a refused oversized body, a night
+    that stopped) is routine for an HTTP server, not a traceback on stderr."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class SampleWorldServer:
     """Threaded server bound to 127.0.0.1; ``port=0`` picks a free port."""
 
@@ -175,7 +185,7 @@ class SampleWorldServer:
         self._stop = threading.Event()
         self._github_used = Counter()
         self.rate_reset_epoch = int(time.time()) + GITHUB_WINDOW_SECONDS
-        self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self.httpd = _QuietServer((host, port), _make_handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
