@@ -6,6 +6,7 @@ joined, and person ids must be stable across re-runs and incremental nights.
 """
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from flows.nightly import nightly
@@ -47,7 +48,22 @@ def nights(prefect_harness, tmp_path_factory):
     truth: dict[str, list[str]] = {}
     for person, source, key, _ in iter_identities(world, night=2):
         truth.setdefault(person, []).append(f"{source}:{key}")
-    return {"maps": maps, "truth": truth, "cases": hard_case_people(world), "world": world}
+    return {"maps": maps, "truth": truth, "cases": hard_case_people(world), "world": world, "db": db}
+
+
+def test_evidence_rows_carry_their_identitys_person(nights):
+    """`evidence` looks the person up in identity_person without evaluating
+    `identities` (warehouse/migrations/0004_views.sql): that holds only if
+    every evidence row's identity is a source identity, in every source."""
+    con = duckdb.connect(nights["db"], read_only=True)
+    try:
+        sources, missing, differ = con.execute('''
+            SELECT count(DISTINCT e."source"), count(*) FILTER (WHERE i."identity_id" IS NULL),
+                   count(*) FILTER (WHERE e."person_id" IS DISTINCT FROM i."person_id")
+            FROM "evidence" e LEFT JOIN "identities" i USING ("identity_id")''').fetchone()
+    finally:
+        con.close()
+    assert sources >= 5 and missing == 0 and differ == 0
 
 
 KNOWN_MISSES = {
