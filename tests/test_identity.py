@@ -437,3 +437,17 @@ def test_a_hub_user_joins_the_one_author_of_a_paper_their_card_cites():
     assert person["arxiv:2503.00042#2"] != person["arxiv:2503.00042#1"]
     reason = con.execute("SELECT reason FROM identity_pairs WHERE method = 'hub_paper'").fetchone()[0]
     assert "cites arXiv 2503.00042" in reason
+
+
+def test_a_links_reason_lists_its_shared_topics_in_a_stable_order(s: Surface) -> None:
+    """Recruiters read the reason and nights are compared: the same pair must
+    give the same text every run (list aggregates come in any order)."""
+    s.identity("arxiv:2401.00001#1", "J. Smith", "ETH Zurich")
+    s.identity("arxiv:2402.00002#2", "John Smith", "ETH Zürich")
+    s.work("arxiv:2401.00001#1", "paper:2401.00001", "Sparse attention kernels for retrieval serving", ["cs.lg"])
+    s.work("arxiv:2402.00002#2", "paper:2402.00002", "Retrieval serving with sparse attention kernels", ["cs.lg"])
+    resolve(s.con, now=NIGHT1)
+    (reason,) = s.con.execute('SELECT "reason" FROM "identity_person" WHERE "identity_id" = ?',
+                              ["arxiv:2402.00002#2"]).fetchone()
+    listed = reason.split("shared topics (", 1)[1].split(")", 1)[0].split(", ")
+    assert len(listed) >= 2 and listed == sorted(listed), reason

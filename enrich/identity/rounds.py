@@ -347,15 +347,15 @@ SELECT w."best".a AS "identity_a", w."best".b AS "identity_b", w."ca", w."cb", w
        CASE WHEN w."accepted" THEN concat_ws('; ',   -- only accepted pairs are read for their reason
            'cluster profiles: names ''' || w."best".name_a || ''' ~ ''' || w."best".name_b
                || ''' (level ' || w."best".level || ')',
-           CASE WHEN w."w_affil" > 0 THEN 'affiliations ' || array_to_string(w."affils_a"[1:3], ', ')
-                || ' ~ ' || array_to_string(w."affils_b"[1:3], ', ') END,
+           CASE WHEN w."w_affil" > 0 THEN 'affiliations ' || array_to_string(list_sort(w."affils_a")[1:3], ', ')
+                || ' ~ ' || array_to_string(list_sort(w."affils_b")[1:3], ', ') END,
            CASE WHEN len(w."shared_topics") > 0 THEN len(w."shared_topics") || ' shared topics ('
-                || array_to_string(w."shared_topics"[1:5], ', ') || ')'
+                || array_to_string(list_sort(w."shared_topics")[1:5], ', ') || ')'
                 END,
            CASE WHEN w."shared_categories" > 0 THEN w."shared_categories" || ' shared categories'
                 WHEN w."same_field" THEN 'same research field'
                 WHEN len(w."shared_topics") = 0 AND list_has_any(w."common_a", w."common_b")
-                THEN 'common topics (' || array_to_string(list_intersect(w."common_a", w."common_b")[1:3], ', ')
+                THEN 'common topics (' || array_to_string(list_sort(list_intersect(w."common_a", w."common_b"))[1:3], ', ')
                      || ')' END,
            CASE WHEN w."w_coauthor" > 0 THEN w."shared_coauthors" || ' shared co-authors' END,
            CASE WHEN w."w_location" > 0 THEN 'same location' END,

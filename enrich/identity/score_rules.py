@@ -40,7 +40,7 @@ REASON_SQL = """concat_ws('; ',
     'names ''' || w."name_a" || ''' ~ ''' || w."name_b" || ''' (level ' || w."name_level" || ')',
     CASE WHEN w."w_affil" > 0 THEN 'affiliation ''' || w."affil_a" || ''' ~ ''' || w."affil_b" || '''' END,
     CASE WHEN w."w_topic" > 0 THEN len(w."shared_topics") || ' shared topics ('
-         || array_to_string(w."shared_topics"[1:5], ', ') || ')' END,
+         || array_to_string(list_sort(w."shared_topics")[1:5], ', ') || ')' END,
     CASE WHEN w."w_coauthor" > 0 THEN w."shared_coauthors" || ' shared co-authors' END,
     CASE WHEN w."w_location" > 0 THEN 'same location' END,
     CASE WHEN w."w_work" > 0 THEN 'same talk/paper ''' || w."same_work_title" || ''' in '
