@@ -17,9 +17,7 @@ logger = logging.getLogger("talent_signals.steps")
 
 def resolve_identities(con: Any, now: datetime, full: bool = False) -> dict[str, Any]:
     from enrich.identity import resolve
-    from warehouse import settle
 
-    settle(con)   # the loads checkpointed: resolution scans them many times (warehouse.settle)
     stats = resolve(con, now=now, mode="full" if full else "auto")
     logger.info("identity resolution: %s", stats)
     return _as_dict(stats)

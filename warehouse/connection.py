@@ -9,14 +9,11 @@ global connection anywhere in the project.
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
-
-logger = logging.getLogger(__name__)
 
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
 MEMORY_LIMIT_PATTERN = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -61,25 +58,3 @@ def deferred_checkpoints(con: duckdb.DuckDBPyConnection, threshold: str = "1TiB"
         yield
     finally:
         con.execute(f"SET checkpoint_threshold = '{old}'")
-
-
-def settle(con: duckdb.DuckDBPyConnection) -> bool:
-    """CHECKPOINT the night's loads before enrichment reads them; False (and
-    a DEBUG line) when DuckDB cannot now (a read-only connection, an open
-    transaction): only speed depends on it.
-
-    Why: DuckDB checkpoints on its own once the write-ahead log passes
-    `checkpoint_threshold`, but only when no other transaction is running,
-    and a night's sources load from several threads at once.  Until a
-    checkpoint, the rows the loads merged are scanned from uncompressed
-    in-memory segments and update chains; identity resolution then reads
-    every raw table through the views many times.  Measured at 100k people
-    (benchmarks/RESULTS.md §4): a full resolution took 53 s after a
-    checkpoint against 62-64 s without.  The checkpoint's work would
-    otherwise be done at publication."""
-    try:
-        con.execute("CHECKPOINT")
-    except (duckdb.TransactionException, duckdb.InvalidInputException, duckdb.PermissionException) as exc:
-        logger.debug("warehouse: no checkpoint before enrichment (%s)", str(exc).splitlines()[0][:200])
-        return False
-    return True
