@@ -348,6 +348,20 @@ def test_pyvideo_list_object_and_name_collapse(tmp_path):
     assert list(got) == ["deep-rag"]
 
 
+def test_pyvideo_repeated_talks_keep_the_first_and_log_one_line(tmp_path, caplog):
+    """An archive can repeat a talk thousands of times (files concatenated
+    twice): the first is kept, its speaker counts it once, and the operator
+    reads one line, not one per repeat."""
+    talk = {"title": "Deep RAG", "speakers": ["Ana Costa"], "recorded": "2024-05-01", "slug": "deep-rag"}
+    repeat = {**talk, "title": "Deep RAG (re-upload)"}
+    (tmp_path / "dup.json").write_text(json.dumps([talk, repeat, repeat, repeat]), "utf-8")
+    with caplog.at_level(logging.INFO, logger="sources.conferences.pyvideo"):
+        speakers, got = read(settings(format="pyvideo", url=str(tmp_path / "dup.json")))
+    assert got["deep-rag"].title == "Deep RAG" and speakers["ana-costa"].talk_keys == ("deep-rag",)
+    lines = [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()]
+    assert len(lines) == 1 and "3 duplicate talks skipped" in lines[0]
+
+
 def test_pyvideo_bad_bodies(tmp_path):
     (tmp_path / "cut.jsonl").write_text('{"title": "a", "speakers": []}\n{"title": "b", "spea', "utf-8")
     with pytest.raises(ParseError, match="line 2"):

@@ -95,25 +95,30 @@ def records_from(objects: list[dict], settings: ConferenceSettings) -> tuple[lis
     """Talks in archive order and one Speaker per name slug with all their talks."""
     talks: dict[str, Talk] = {}
     speakers: dict[str, dict[str, Any]] = {}
+    duplicates = 0
     for obj in objects:
-        talk = talk_from(obj, settings)
+        names = _names(obj)
+        talk = talk_from(obj, settings, names)
         if talk is None or talk.talk_key in talks:
-            if talk is not None:
-                logger.info("%s: duplicate talk %r skipped", settings.name, talk.talk_key)
+            if talk is not None:   # one summary line below: an archive can repeat thousands of talks
+                duplicates += 1
+                logger.debug("%s: duplicate talk %r skipped", settings.name, talk.talk_key)
             continue
         talks[talk.talk_key] = talk
-        names = _names(obj)
         for name in names:
             entry = speakers.setdefault(c.slugify(name), {"name": name, "talks": [], "events": set(), "links": []})
             entry["talks"].append(talk.talk_key)
             entry["events"].add(talk.event)
             if len(names) == 1:
                 entry["links"] += _profile_links(obj)
+    if duplicates:
+        logger.info("%s: %d duplicate talks skipped (same talk key; the first is kept)", settings.name, duplicates)
     return list(talks.values()), [_speaker(key, entry, settings) for key, entry in speakers.items()]
 
 
-def talk_from(obj: dict, settings: ConferenceSettings) -> Talk | None:
-    """One pyvideo talk object -> `Talk` (None when it has no title)."""
+def talk_from(obj: dict, settings: ConferenceSettings, names: list[str] | None = None) -> Talk | None:
+    """One pyvideo talk object -> `Talk` (None when it has no title);
+    ``names``: its speakers' names when the caller has them already."""
     title = c.text(obj.get("title"))
     if not title:
         logger.warning("%s: skipped a talk without a title (%r)", settings.name, obj.get("_source_path"))
@@ -134,7 +139,7 @@ def talk_from(obj: dict, settings: ConferenceSettings) -> Talk | None:
         happened_on=c.parse_day(prefix.group("day")) if prefix else c.parse_day(obj.get("recorded")),
         url=_talk_url(obj),
         track=c.text(obj.get("category")) or ("; ".join(c.unique(c.as_list(obj.get("tags")))) or None),
-        speaker_keys=c.unique(c.slugify(name) for name in _names(obj)),
+        speaker_keys=c.unique(c.slugify(name) for name in (_names(obj) if names is None else names)),
     )
 
 
