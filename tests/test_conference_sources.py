@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sources.conferences import common as c
 from sources.conferences import pull
 from sources.conferences.settings import ConferenceSettings
 from sources.errors import ParseError, SourceError
@@ -360,6 +361,16 @@ def test_pyvideo_repeated_talks_keep_the_first_and_log_one_line(tmp_path, caplog
     assert got["deep-rag"].title == "Deep RAG" and speakers["ana-costa"].talk_keys == ("deep-rag",)
     lines = [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()]
     assert len(lines) == 1 and "3 duplicate talks skipped" in lines[0]
+
+
+def test_repeated_speakers_and_talks_keep_the_first_and_log_one_count(caplog):
+    records = [Speaker("conf", "S1", "Ana"), Speaker("conf", "S1", "Ana again"), None,
+               Talk("conf", "T1", "One"), Talk("conf", "T1", "One again"), Speaker("conf", "S1", "Ana 3")]
+    with caplog.at_level(logging.INFO, logger="sources.conferences.common"):
+        kept = c.first_of_each("conf", records)
+    assert [(type(r).__name__, getattr(r, "name", None) or r.title) for r in kept] == [("Speaker", "Ana"), ("Talk", "One")]
+    lines = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
+    assert lines == ["conf: repeated records skipped (the first of each is kept): 2 Speaker, 1 Talk"]
 
 
 def test_pyvideo_bad_bodies(tmp_path):

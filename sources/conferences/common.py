@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
@@ -137,18 +138,24 @@ def unique(values: Iterable[Any]) -> tuple[str, ...]:
 
 
 def first_of_each(source: str, records: Iterable[Any], seen: set | None = None) -> list:
-    """Drop Nones and repeated natural keys (exports repeat speakers of several talks)."""
+    """Drop Nones and repeated natural keys (exports repeat speakers of several
+    talks).  One INFO line per call counts the repeats (DEBUG names each): a
+    large programme repeats thousands, each an operator's log line."""
     seen = set() if seen is None else seen
-    out = []
+    out, repeats = [], Counter()
     for record in records:
         if record is None:
             continue
         key = (type(record).__name__, getattr(record, "speaker_key", None) or getattr(record, "talk_key", None))
         if key in seen:
-            logger.info("%s: repeated %s %r skipped", source, *key)
+            repeats[key[0]] += 1
+            logger.debug("%s: repeated %s %r skipped", source, *key)
             continue
         seen.add(key)
         out.append(record)
+    if repeats:
+        logger.info("%s: repeated records skipped (the first of each is kept): %s", source,
+                    ", ".join(f"{n} {kind}" for kind, n in sorted(repeats.items())))
     return out
 
 
