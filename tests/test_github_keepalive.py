@@ -153,3 +153,16 @@ def test_a_target_or_header_that_would_split_the_request_is_refused(target, head
             pool.get(target, headers, 1000)
         pool.close()
     assert seen["requests"] == []
+
+
+def test_another_status_comes_back_without_its_body_and_drops_the_connection():
+    """A 503's error page is PyGithub's to read (the probe sends the request
+    again there): it is not held to the probe's cap, nor left on a reused socket."""
+    error = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000
+    with raw_server([error, NOT_MODIFIED]) as (port, seen):
+        pool = pool_for(port)
+        answer = pool.get("/r", {}, 1000)
+        assert answer.status == 503 and answer.body == b""
+        assert pool.get("/r", {}, 1000).status == 304
+        pool.close()
+    assert seen["connections"] == 2

@@ -10,9 +10,10 @@ The answer we need is three things: the status, a dozen headers, and for a
 fraction of it.
 
 What this reads, and nothing else: ``HTTP/1.x`` status line, headers (at
-most `MAX_HEADERS` lines of at most `MAX_LINE` bytes), and a body framed by
-``Content-Length`` or ``chunked`` (or, when neither is sent, by the server
-closing the connection), within the caller's ``max_bytes``.  Anything that
+most `MAX_HEADERS` lines of at most `MAX_LINE` bytes), and for a 200 a body
+framed by ``Content-Length`` or ``chunked`` (or, when neither is sent, by
+the server closing the connection), within the caller's ``max_bytes``.  Any
+other status comes back without its body and the connection is dropped.  Anything that
 does not parse raises `ProtocolError`; the probe then sends the request
 through PyGithub, whose retries and error mapping apply (probe.py).  A
 connection is reused only when the answer was read whole and the server did
@@ -74,8 +75,10 @@ class _Connection:
         headers = self._headers()
         if headers.get("connection", "").lower() == "close":
             keep_alive = False
-        if status in _NO_BODY or 100 <= status < 200:
+        if status in _NO_BODY:
             return Answer(status, headers, b""), keep_alive
+        if status != 200:   # the caller sends it again through PyGithub: its body is not read here,
+            return Answer(status, headers, b""), False   # nor held to max_bytes, and the socket is dropped
         body, framed = self._body(headers, max_bytes)
         return Answer(status, headers, body), keep_alive and framed
 
