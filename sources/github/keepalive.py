@@ -171,7 +171,8 @@ class KeepAlivePool:
         self.host, self.timeout, self.size = host, timeout, size
         self.port = port or (443 if scheme == "https" else 80)
         self.tls = tls if scheme == "https" else None
-        self.host_header = host if port is None else f"{host}:{port}"
+        named = f"[{host}]" if ":" in host else host   # an IPv6 literal is bracketed in Host
+        self.host_header = named if port is None else f"{named}:{port}"
         self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue()
 
     def get(self, target: str, headers: dict[str, str], max_bytes: int) -> Answer:
