@@ -150,3 +150,13 @@ def test_a_pagination_link_elsewhere_is_refused_before_any_request():
     with closing(build_client(settings_for("http://127.0.0.1:9/github"))) as client:
         with pytest.raises(ParseError, match="leaves the configured base_url"):
             get_json(client, "http://evil.example/github/repos/a/b", etag='"x"')
+
+
+def test_a_ca_bundle_that_cannot_be_read_leaves_the_requests_to_pygithub(monkeypatch, caplog):
+    """The lean pool builds its TLS context up front; a bad REQUESTS_CA_BUNDLE
+    must not fail the client there (PyGithub's path reports it on its first request)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca-bundle.pem")
+    with caplog.at_level(logging.WARNING, logger="sources.github.client"):
+        with closing(build_client(settings_for("https://127.0.0.1:9/github"))) as client:
+            assert client.probe is None
+    assert "conditional requests go through PyGithub" in caplog.text

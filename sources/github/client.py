@@ -132,18 +132,25 @@ def build_client(settings: GithubSettings) -> GithubClient:
     return GithubClient(gh, settings, token, probe)
 
 
-def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe:
-    """The lean pool for conditional GETs, with the client's own identity and pacing."""
+def build_probe(gh: Github, settings: GithubSettings) -> ConditionalProbe | None:
+    """The lean pool for conditional GETs, with the client's own identity and
+    pacing; None (PyGithub sends everything, and reports the problem on its
+    first request) when its TLS settings cannot be built, e.g. a CA bundle
+    path that does not exist."""
     options = gh.requester.kwargs
     headers = {"User-Agent": USER_AGENT}
     if options.get("api_version"):
         headers[Consts.headerApiVersion] = options["api_version"]
     if gh.requester.auth is not None:
         gh.requester.auth.authentication(headers)
-    return ConditionalProbe(settings.base_url, headers, timeout=settings.timeout_seconds,
-                            max_bytes=settings.max_bytes, verify=options.get("verify", True),
-                            seconds_between_requests=options.get("seconds_between_requests"),
-                            pool_size=settings.concurrency)
+    try:
+        return ConditionalProbe(settings.base_url, headers, timeout=settings.timeout_seconds,
+                                max_bytes=settings.max_bytes, verify=options.get("verify", True),
+                                seconds_between_requests=options.get("seconds_between_requests"),
+                                pool_size=settings.concurrency)
+    except (OSError, ValueError) as exc:   # ssl.SSLError is an OSError
+        logger.warning("GitHub: conditional requests go through PyGithub (no lean pool: %s)", str(exc)[:200])
+        return None
 
 
 def _pacing(base_url: str) -> dict[str, float | None]:
