@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from sources.github.keepalive import BodyLimit, KeepAlivePool, ProtocolError
+from sources.github.keepalive import BodyTooLarge, KeepAlivePool, ProtocolError
 
 
 @contextmanager
@@ -135,7 +135,7 @@ def test_an_answer_it_cannot_read_is_an_error_not_a_wrong_answer(answer):
 def test_a_body_over_the_cap_is_refused(answer):
     with raw_server([answer], close_after_each=True) as (port, _):
         pool = pool_for(port)
-        with pytest.raises(BodyLimit, match="max_bytes=1000"):
+        with pytest.raises(BodyTooLarge, match="max_bytes=1000"):
             pool.get("/r", {}, 1000)
         pool.close()
 

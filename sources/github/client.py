@@ -46,7 +46,8 @@ from github.GithubException import (
 from requests.utils import parse_header_links
 
 from sources.errors import ParseError, RateLimited, SourceError
-from sources.github.probe import BodyTooLarge, ConditionalProbe, join_within, record_rate_limit, refuse_declared
+from sources.github.keepalive import BodyTooLarge, join_within, refuse_declared
+from sources.github.probe import ConditionalProbe, record_rate_limit
 from sources.github.settings import GithubSettings
 from sources.http import ca_bundle, proxies_configured
 

@@ -26,6 +26,7 @@ import queue
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Iterable
 
 MAX_LINE = 65_536
 MAX_HEADERS = 100
@@ -36,8 +37,27 @@ class ProtocolError(Exception):
     """An answer this module does not read (the caller falls back to PyGithub)."""
 
 
-class BodyLimit(Exception):
-    """A body over the caller's cap (probe.py names it in a BodyTooLarge)."""
+class BodyTooLarge(Exception):
+    """A body over ``max_bytes``; the caller names the resource in its own error
+    (client.ResponseTooLarge).  Shared by this reader and the Requester's hook."""
+
+
+def refuse_declared(declared: str, max_bytes: int) -> None:
+    """A Content-Length over the cap is refused before any byte is read."""
+    declared = declared.strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(f"body of {declared} bytes exceeds max_bytes={max_bytes} (not read)")
+
+
+def join_within(chunks: Iterable[bytes], max_bytes: int) -> bytes:
+    """The body, read chunk by chunk; stops as soon as it passes the cap."""
+    parts, total = [], 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > max_bytes:
+            raise BodyTooLarge(f"body exceeds max_bytes={max_bytes} (stopped reading)")
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 @dataclass
@@ -111,10 +131,8 @@ class _Connection:
             return self._until_closed(max_bytes), False
         if not declared.strip().isdigit():
             raise ProtocolError(f"bad Content-Length {declared[:40]!r}")
-        size = int(declared)
-        if size > max_bytes:
-            raise BodyLimit(f"body of {size} bytes exceeds max_bytes={max_bytes} (not read)")
-        return self._exactly(size), True
+        refuse_declared(declared, max_bytes)
+        return self._exactly(int(declared)), True
 
     def _exactly(self, size: int) -> bytes:
         data = self.reader.read(size)
@@ -134,7 +152,7 @@ class _Connection:
                 break
             total += size
             if total > max_bytes:
-                raise BodyLimit(f"body exceeds max_bytes={max_bytes} (stopped reading)")
+                raise BodyTooLarge(f"body exceeds max_bytes={max_bytes} (stopped reading)")
             parts.append(self._exactly(size))
             self._line()   # the CRLF after the chunk
         while self._line() not in (b"\r\n", b"\n"):   # trailers
@@ -144,7 +162,7 @@ class _Connection:
     def _until_closed(self, max_bytes: int) -> bytes:
         data = self.reader.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise BodyLimit(f"body exceeds max_bytes={max_bytes} (stopped reading)")
+            raise BodyTooLarge(f"body exceeds max_bytes={max_bytes} (stopped reading)")
         return data
 
 
@@ -177,7 +195,7 @@ class KeepAlivePool:
 
     def get(self, target: str, headers: dict[str, str], max_bytes: int) -> Answer:
         """One GET of ``target`` (path and query).  Raises `ProtocolError`,
-        `BodyLimit` or ``OSError`` (the connection is then dropped)."""
+        `BodyTooLarge` or ``OSError`` (the connection is then dropped)."""
         request = self._request(target, headers)
         connection = self._take()
         try:

@@ -26,38 +26,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sources.github.keepalive import BodyLimit, KeepAlivePool, ProtocolError, tls_context
+from sources.github.keepalive import KeepAlivePool, ProtocolError, tls_context
 
 logger = logging.getLogger(__name__)
 
 # The rate-limit headers PyGithub reads into ``Requester.rate_limiting``.
 _REMAINING, _LIMIT, _RESET = "x-ratelimit-remaining", "x-ratelimit-limit", "x-ratelimit-reset"
-
-
-class BodyTooLarge(Exception):
-    """A body over ``max_bytes``; the caller names the resource in its own error
-    (client.ResponseTooLarge).  Shared by the probe and the Requester's hook."""
-
-
-def refuse_declared(declared: str, max_bytes: int) -> None:
-    """A Content-Length over the cap is refused before any byte is read."""
-    declared = declared.strip()
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise BodyTooLarge(f"body of {declared} bytes exceeds max_bytes={max_bytes} (not read)")
-
-
-def join_within(chunks: Iterable[bytes], max_bytes: int) -> bytes:
-    """The body, read chunk by chunk; stops as soon as it passes the cap."""
-    parts, total = [], 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total > max_bytes:
-            raise BodyTooLarge(f"body exceeds max_bytes={max_bytes} (stopped reading)")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 class ConditionalProbe:
@@ -88,10 +65,8 @@ class ConditionalProbe:
         if not url.startswith(self.origin + "/"):
             return None   # another host (client.check_same_api allows only the API's): PyGithub's path
         self._wait_turn()
-        try:
+        try:   # a body over max_bytes raises keepalive.BodyTooLarge to the caller
             answer = self.pool.get(url[len(self.origin):], {**self.headers, "If-None-Match": etag}, self.max_bytes)
-        except BodyLimit as exc:
-            raise BodyTooLarge(str(exc)) from None
         except (ProtocolError, OSError, UnicodeError) as exc:
             logger.debug("GitHub probe %s: %s; sending it through PyGithub", path[:200], type(exc).__name__)
             return None
