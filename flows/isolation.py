@@ -155,9 +155,17 @@ class _Frames:
 
     def send(self, value: Any) -> None:
         frame = _frame(value)   # pickled outside the lock
-        with self.lock:
-            self.stream.write(frame)
-            self.stream.flush()
+        try:
+            with self.lock:
+                self.stream.write(frame)
+                self.stream.flush()
+        except OSError as exc:
+            raise _PipeClosed from exc
+
+
+class _PipeClosed(Exception):
+    """A write to the parent failed (its cause says how): the night stopped
+    listening.  Apart from the source's own OSErrors, which go to the parent."""
 
 
 def _read_frame(stream: BinaryIO) -> Any | None:
@@ -186,8 +194,8 @@ def _child_main() -> int:
         for page in pull_function(kind)(settings, state):
             frames.send(("page", page))
         frames.send(("done", None))
-    except (BrokenPipeError, OSError) as exc:   # the night stopped listening: nothing left to tell
-        return 1 if not isinstance(exc, BrokenPipeError) else 0
+    except _PipeClosed as closed:   # the night stopped listening: nothing left to tell
+        return 0 if isinstance(closed.__cause__, BrokenPipeError) else 1
     except BaseException as exc:  # every failure is the parent's to handle, with its type
         _send_quietly(frames, ("error", _portable(exc)))
     return 0
@@ -207,7 +215,7 @@ def _portable(exc: BaseException) -> BaseException:
 def _send_quietly(frames: _Frames, message: Any) -> None:
     try:
         frames.send(message)
-    except OSError:
+    except _PipeClosed:
         pass
 
 
@@ -225,7 +233,7 @@ class _PipeHandler(logging.Handler):
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             self.frames.send(("log", record))
-        except OSError:
+        except _PipeClosed:
             pass
         except Exception:
             self.handleError(record)
